@@ -1,0 +1,184 @@
+"""One exception hierarchy for every platform.
+
+Every failure a user can meet while talking to a server is a :class:`LabpanelsError`.
+HTTP failures are :class:`ApiError` subclasses chosen by status code and carry the
+method, the URL, the status and the server's own message, whatever shape the platform
+gives it (vantage6 ``{"msg"}``, o²S²PARC ``{"errors"}``, Pennsieve plain JSON strings,
+or an HTML error page).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = [
+    "LabpanelsError",
+    "ConnectionFailed",
+    "RequestTimeout",
+    "ApiError",
+    "BadRequest",
+    "AuthenticationError",
+    "PermissionDenied",
+    "NotFound",
+    "Conflict",
+    "UnprocessableEntity",
+    "RateLimited",
+    "ServerError",
+    "error_for_status",
+    "server_message",
+]
+
+
+class LabpanelsError(Exception):
+    """Base class of every error labpanels raises on purpose."""
+
+
+class ConnectionFailed(LabpanelsError):
+    """The server could not be reached (refused, DNS, TLS, reset)."""
+
+    def __init__(self, method: str, url: str, reason: str) -> None:
+        self.method = method
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{method} {url}: cannot reach the server ({reason})")
+
+
+class RequestTimeout(ConnectionFailed):
+    """The server did not answer within the request's timeout."""
+
+    def __init__(self, method: str, url: str, seconds: float | None) -> None:
+        reason = f"no answer within {seconds:g} s" if seconds else "timed out"
+        super().__init__(method, url, reason)
+        self.seconds = seconds
+
+
+class ApiError(LabpanelsError):
+    """The server answered with an error status."""
+
+    def __init__(
+        self, status: int, method: str, url: str, message: str, body: Any = None
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.url = url
+        self.message = message
+        self.body = body
+        super().__init__(f"{status} on {method} {url}: {message}")
+
+
+class BadRequest(ApiError):
+    """400: the request was malformed or refused by validation."""
+
+
+class AuthenticationError(ApiError):
+    """401: missing, wrong or expired credentials (vantage6 also uses it for permissions)."""
+
+
+class PermissionDenied(ApiError):
+    """403: authenticated but not allowed."""
+
+
+class NotFound(ApiError):
+    """404: no such resource or route."""
+
+
+class Conflict(ApiError):
+    """409: the resource is in a state that forbids the request."""
+
+
+class UnprocessableEntity(ApiError):
+    """422: the request was well formed but its content was refused."""
+
+
+class RateLimited(ApiError):
+    """429: too many requests."""
+
+
+class ServerError(ApiError):
+    """5xx: the server failed."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: NotFound,
+    409: Conflict,
+    422: UnprocessableEntity,
+    429: RateLimited,
+}
+
+_TAG = re.compile(r"<[^>]+>")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+
+
+def _flatten(value: Any) -> str:
+    """Turn the assorted error payloads into one readable line."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        return "; ".join(part for part in (_flatten(v) for v in value) if part)
+    if isinstance(value, dict):
+        # FastAPI / pydantic validation entries: {"loc": [...], "msg": "..."}
+        if "msg" in value and "loc" in value:
+            where = ".".join(str(p) for p in value["loc"] if p != "body")
+            return f"{where}: {value['msg']}" if where else str(value["msg"])
+        for key in ("msg", "message", "detail", "error", "errors", "description"):
+            if key in value:
+                return _flatten(value[key])
+        return "; ".join(f"{k}: {_flatten(v)}" for k, v in value.items())
+    return str(value)
+
+
+def server_message(body: bytes | str, content_type: str = "", reason: str = "") -> tuple[str, Any]:
+    """Extract the server's own message from an error body.
+
+    Returns ``(message, decoded_body)``; ``decoded_body`` is the parsed JSON when the
+    body was JSON and the text otherwise.
+    """
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = text or ""
+    decoded: Any = text
+    if text.strip():
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = text
+    if not isinstance(decoded, str):
+        message = _flatten(decoded)
+        # vantage6 adds field errors next to its generic "Request body is incorrect"
+        if isinstance(decoded, dict) and "msg" in decoded and "errors" in decoded:
+            details = _flatten(decoded["errors"])
+            if details:
+                message = f"{message} ({details})"
+        return message or reason, decoded
+    if "html" in content_type.lower() or text.lstrip().startswith("<"):
+        match = _HEADING.search(text) or _TITLE.search(text)
+        snippet = _TAG.sub("", match.group(1)) if match else ""
+        return " ".join(snippet.split()) or reason, text
+    line = " ".join(text.split())
+    return (line[:500] if line else reason), text
+
+
+def error_for_status(
+    status: int,
+    method: str,
+    url: str,
+    body: bytes | str = b"",
+    content_type: str = "",
+    reason: str = "",
+) -> ApiError:
+    """Build the :class:`ApiError` subclass that matches ``status``."""
+    message, decoded = server_message(body, content_type, reason)
+    if status == 404 and not isinstance(decoded, (dict, list)):
+        # an HTML page or bare text from a router: say plainly what happened
+        message = f"not found ({message})" if message and message.lower() != "not found" else (
+            "not found"
+        )
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
+    return cls(status, method, url, message or f"HTTP {status}", decoded)
