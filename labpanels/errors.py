@@ -149,6 +149,11 @@ def server_message(body: bytes | str, content_type: str = "", reason: str = "") 
             decoded = json.loads(text)
         except ValueError:
             decoded = text
+        else:
+            if isinstance(decoded, str):
+                # Pennsieve answers with a bare JSON string: use it without its quotes
+                line = " ".join(decoded.split())
+                return (line[:500] if line else reason), decoded
     if not isinstance(decoded, str):
         message = _flatten(decoded)
         # vantage6 adds field errors next to its generic "Request body is incorrect"
@@ -177,8 +182,9 @@ def error_for_status(
     message, decoded = server_message(body, content_type, reason)
     if status == 404 and not isinstance(decoded, (dict, list)):
         # an HTML page or bare text from a router: say plainly what happened
-        message = f"not found ({message})" if message and message.lower() != "not found" else (
-            "not found"
-        )
+        if not message or message.lower() == "not found":
+            message = "not found"
+        elif "not found" not in message.lower():
+            message = f"not found ({message})"
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
     return cls(status, method, url, message or f"HTTP {status}", decoded)

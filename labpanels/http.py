@@ -7,12 +7,14 @@ is safe to repeat, and turns every failure into a :mod:`labpanels.errors` except
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from .errors import ConnectionFailed, RequestTimeout, error_for_status
 
@@ -93,7 +95,7 @@ class HttpClient:
         if path.startswith(("http://", "https://")):
             return path
         prefix = urlsplit(self._base_url).path.rstrip("/")
-        if prefix and path.startswith(prefix + "/") or path == prefix and prefix:
+        if prefix and (path == prefix or path.startswith((prefix + "/", prefix + "?"))):
             return urljoin(self.origin, path)
         return f"{self._base_url}/{path.lstrip('/')}" if path else self._base_url
 
@@ -149,7 +151,11 @@ class HttpClient:
                 if isinstance(exc, requests.ConnectTimeout) and isinstance(timeout, tuple):
                     seconds = timeout[0]
                 raise RequestTimeout(method, url, seconds) from None
-            except requests.ConnectionError as exc:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                if _is_read_timeout(exc):
+                    # the body stalled after the headers: requests reports a ConnectionError
+                    seconds = timeout[-1] if isinstance(timeout, tuple) else timeout
+                    raise RequestTimeout(method, url, seconds) from None
                 if attempt < attempts:
                     self._sleep(attempt)
                     continue
@@ -161,7 +167,8 @@ class HttpClient:
             if response.status_code == 401 and self.on_unauthorized and not refreshed:
                 refreshed = True
                 error = self._error(response, method)
-                if not self.on_unauthorized():
+                if not self.on_unauthorized() or not replayable:
+                    # a consumed stream or file would be sent again empty
                     raise error
                 attempt -= 1
                 continue
@@ -186,10 +193,8 @@ class HttpClient:
     def _sleep(self, attempt: int, retry_after: str | None = None) -> None:
         delay = self.backoff * (2 ** (attempt - 1))
         if retry_after:
-            try:
+            with contextlib.suppress(ValueError):  # an HTTP date: keep the backoff
                 delay = max(delay, min(float(retry_after), 10.0))
-            except ValueError:
-                pass
         time.sleep(delay)
 
     # -- JSON helpers ---------------------------------------------------------
@@ -248,7 +253,12 @@ _KNOWN_REASONS = (
 )
 
 
-def _reason(exc: requests.ConnectionError) -> str:
+def _is_read_timeout(exc: requests.RequestException) -> bool:
+    cause = exc.args[0] if exc.args else None
+    return isinstance(cause, urllib3.exceptions.ReadTimeoutError)
+
+
+def _reason(exc: requests.RequestException) -> str:
     text = str(exc.args[0] if exc.args else exc)
     lowered = text.lower().replace("_", " ")
     return next((known for known in _KNOWN_REASONS if known in lowered), text[:200])

@@ -23,11 +23,13 @@ def iter_vantage6(
     """Every item of a vantage6 collection, following ``links.next``."""
     query = {**(params or {}), "page": 1, "per_page": per_page}
     body = http.get(path, params=query)
+    followed: set[str] = set()
     while True:
         yield from body.get("data", [])
         link = (body.get("links") or {}).get("next")
-        if not link or not body.get("data"):
+        if not link or not body.get("data") or link in followed:
             return
+        followed.add(link)
         body = http.get(link)
 
 

@@ -1,0 +1,175 @@
+"""The whole local vantage6 platform: the real server, the scenario, simulated nodes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..http import HttpClient
+from . import processes
+from .scenario import WORKSHOP, Scenario, learner_users
+from .seed import Seeded, load_state, save_state, seed
+from .v6server import SERVER_VERSION, V6Server
+
+__all__ = ["Platform"]
+
+
+class Platform:
+    """Start with :meth:`start` (or ``with Platform() as p:``); read :attr:`info`.
+
+    ``folder`` keeps the database, logs, node credentials and organization keys; a
+    temporary folder is made (and removed at :meth:`stop`) when none is given. A folder
+    that already holds a seeded platform is started as it was left (``reset=True``
+    empties it first).
+    ``server_options`` go to :class:`V6Server` (``two_factor``, ``token_seconds``, ...).
+    """
+
+    def __init__(
+        self,
+        folder: Path | None = None,
+        *,
+        scenario: Scenario = WORKSHOP,
+        learners: int = 0,
+        server_options: dict[str, Any] | None = None,
+        node_poll_interval: float = 10.0,
+        key_bits: int = 4096,
+        reset: bool = False,
+    ) -> None:
+        self._own_folder = folder is None
+        if folder is not None and reset:
+            shutil.rmtree(folder, ignore_errors=True)
+        self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="labpanels-"))
+        self.scenario = scenario.with_users(learner_users(learners)) if learners else scenario
+        self.server = V6Server(self.folder / "vantage6", **(server_options or {}))
+        self.node_poll_interval = node_poll_interval
+        self.key_bits = key_bits
+        self.seeded: Seeded | None = None
+        self.nodes: dict[int, subprocess.Popen] = {}
+        self.info: dict[str, Any] = {}
+
+    # -- lifecycle --------------------------------------------------------------
+    def start(self, timeout: float = 60.0) -> Platform:
+        """Start the server, create the scenario, start the nodes, wait until online."""
+        try:
+            state = self.folder / "platform-state.json"
+            fresh = not state.exists()
+            self.server.start(timeout)
+            if fresh:
+                self.seeded = seed(self.server.api_url, self.scenario, self.folder,
+                                   self.key_bits)
+                save_state(self.seeded, state)
+            else:
+                self.seeded = load_state(state)
+            for spec in self.seeded.nodes:
+                if spec.start:
+                    self.start_node(spec.id)
+            self.wait_nodes_online(timeout)
+            self.info = self._describe()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start_node(self, node_id: int) -> None:
+        """Start (or restart) the simulated node with id ``node_id``."""
+        assert self.seeded is not None
+        spec = next(n for n in self.seeded.nodes if n.id == node_id)
+        folder = self.folder / "nodes"
+        folder.mkdir(exist_ok=True)
+        config = folder / f"node-{spec.id}.json"
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({
+                "api_url": self.server.api_url, "api_key": spec.api_key, "data": spec.data,
+                "private_key": spec.private_key, "poll_interval": self.node_poll_interval,
+            }, fh)
+        processes.stop(self.nodes.get(spec.id))
+        self.nodes[spec.id] = processes.spawn(
+            [sys.executable, "-m", "labpanels.demo.node", str(config)],
+            log=folder / f"node-{spec.id}.log", env={"PYTHONUNBUFFERED": "1"},
+        )
+
+    def stop_node(self, node_id: int) -> None:
+        """Stop one simulated node (the server marks it offline at once)."""
+        processes.stop(self.nodes.pop(node_id, None))
+
+    def wait_nodes_online(self, timeout: float = 30.0) -> None:
+        """Block until every started node shows ``online`` on the server.
+
+        A node of an encrypted collaboration uploads its organization's public key
+        before it connects, so once online, tasks can be encrypted for it.
+        """
+        with self.root_http() as http:
+            def all_online() -> bool:
+                body = http.get("node", params={"per_page": 1000})
+                online = {n["id"] for n in body["data"] if n["status"] == "online"}
+                return set(self.nodes) <= online
+
+            processes.wait_until(all_online, timeout, 0.2, what="all started nodes online")
+
+    def restart_server(self, downtime: float = 0.0) -> None:
+        """Stop the server and start it again on the same port and database."""
+        import time
+
+        self.server.stop()
+        time.sleep(downtime)
+        self.server.start()
+
+    def stop(self) -> None:
+        """Stop every node and the server; remove the folder if it was temporary."""
+        for proc in self.nodes.values():  # all at once: each may take a moment
+            if proc.poll() is None:
+                proc.terminate()
+        for node_id in list(self.nodes):
+            self.stop_node(node_id)
+        self.server.stop()
+        if self._own_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Platform:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what the platform offers -----------------------------------------------
+    def root_http(self) -> HttpClient:
+        """An HTTP client logged in as root (for tests and administration)."""
+        from .scenario import ROOT_PASSWORD
+
+        http = HttpClient(self.server.api_url, timeout=(5, 30))
+        token = http.post("token/user", json={"username": "root", "password": ROOT_PASSWORD})
+        http.session.headers["Authorization"] = f"Bearer {token['access_token']}"
+        return http
+
+    def node_specs(self) -> list:
+        """Credentials and placement of every registered node (secret: for tests only)."""
+        assert self.seeded is not None
+        return [replace(n) for n in self.seeded.nodes]
+
+    def _describe(self) -> dict[str, Any]:
+        assert self.seeded is not None
+        orgs = {o.name: {"id": self.seeded.organizations[o.name], "country": o.country}
+                for o in self.scenario.organizations}
+        return {
+            "folder": str(self.folder),
+            "vantage6": {
+                "url": self.server.url,
+                "api_path": "/api",
+                "api_url": self.server.api_url,
+                "host": f"http://{self.server.host}",
+                "port": self.server.port,
+                "server_version": SERVER_VERSION,
+                "users": self.seeded.users,
+                "organizations": orgs,
+                "collaborations": self.seeded.collaborations,
+                "key_files": self.seeded.key_files,
+            },
+        }
