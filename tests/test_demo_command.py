@@ -1,0 +1,113 @@
+"""`labpanels demo --no-lab` as a user runs it: ready line, info file, clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from labpanels.demo.processes import port_open
+
+pytestmark = pytest.mark.platform
+
+
+def _read_line(proc: subprocess.Popen, timeout: float) -> str:
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if selector.select(timeout=0.5):
+            line = proc.stdout.readline()
+            if line:
+                return line
+        if proc.poll() is not None:
+            raise AssertionError(f"demo exited early: {proc.stderr.read()}")
+    raise AssertionError(f"no ready line within {timeout} s")
+
+
+def _pids_mentioning(text: str) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmdline:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_demo_ready_line_then_clean_stop(tmp_path, sig):
+    info_file = tmp_path / "info.json"
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labpanels.cli", "demo", "--no-lab", "--info", str(info_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "LABPANELS_DEMO_INFO": str(tmp_path / "conn.json")},
+    )
+    try:
+        line = _read_line(proc, 90)
+        ready_after = time.monotonic() - started
+        info = json.loads(line)
+        assert ready_after < 60, f"ready after {ready_after:.1f} s"
+        assert json.loads(info_file.read_text()) == info
+        assert (tmp_path / "conn.json").exists()
+        v6 = info["vantage6"]
+        assert requests.get(f"{v6['api_url']}/version", timeout=5).json() == {
+            "version": "4.15.2"}
+        assert {"PhY24-rs1", "GHT-rs1", "PhY24-admin", "root"} <= set(v6["users"])
+        assert set(v6["collaborations"]) == {"PhY-research", "GHT_consortium", "PhY-secure"}
+        assert all(Path(p).exists() for p in v6["key_files"].values())
+        children = _pids_mentioning(info["folder"])
+        assert len(children) >= 10  # the server and nine started nodes
+        proc.send_signal(sig)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not port_open(v6["port"])
+    assert not [pid for pid in children if _alive(pid)]
+    assert not Path(info["folder"]).exists()  # temporary folder removed
+    assert not (tmp_path / "conn.json").exists()
+
+
+def test_folder_keeps_the_platform_between_starts(tmp_path):
+    from labpanels.demo.platform import Platform
+    from tests.v6rest import get, login
+
+    def org_names(platform: Platform) -> set[str]:
+        with platform.root_http() as root:
+            return {o["name"] for o in root.get("organization", params={"per_page": 100})["data"]}
+
+    with Platform(tmp_path / "demo", node_poll_interval=5) as first:
+        with first.root_http() as root:
+            root.post("organization", json={"name": "Marker-org", "country": "Nowhere"})
+        collab_id = first.info["vantage6"]["collaborations"]["PhY-research"]["id"]
+    with Platform(tmp_path / "demo", node_poll_interval=5) as second:
+        v6 = second.info["vantage6"]
+        assert "Marker-org" in org_names(second)
+        assert v6["collaborations"]["PhY-research"]["id"] == collab_id
+        http = login(v6, "PhY24-rs1")  # same accounts, scenario not created twice
+        names = [c["name"] for c in get(http, v6, "collaboration")["data"]]
+        assert sorted(names) == sorted(set(names))
+    with Platform(tmp_path / "demo", reset=True, node_poll_interval=5) as fresh:
+        assert "Marker-org" not in org_names(fresh)
+        assert "CANTABRIA_organization" in org_names(fresh)
