@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,17 +21,24 @@ pytestmark = pytest.mark.platform
 
 
 def _read_line(proc: subprocess.Popen, timeout: float) -> str:
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if selector.select(timeout=0.5):
-            line = proc.stdout.readline()
-            if line:
-                return line
-        if proc.poll() is not None:
-            raise AssertionError(f"demo exited early: {proc.stderr.read()}")
-    raise AssertionError(f"no ready line within {timeout} s")
+    """The next stdout line of ``proc`` (a reader thread, so buffered lines are not missed)."""
+    lines = getattr(proc, "_lines", None)
+    if lines is None:
+        lines = proc._lines = queue.Queue()
+
+        def pump() -> None:
+            for line in proc.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+    try:
+        line = lines.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError(f"no line within {timeout} s") from None
+    if line is None:
+        raise AssertionError(f"demo exited early: {proc.stderr.read()}")
+    return line
 
 
 def _pids_mentioning(text: str) -> set[int]:
@@ -111,3 +119,32 @@ def test_folder_keeps_the_platform_between_starts(tmp_path):
     with Platform(tmp_path / "demo", reset=True, node_poll_interval=5) as fresh:
         assert "Marker-org" not in org_names(fresh)
         assert "CANTABRIA_organization" in org_names(fresh)
+
+
+def test_demo_with_jupyterlab_prints_url_and_stops_everything(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labpanels.cli", "demo", "--notebooks", str(tmp_path / "nb")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "LABPANELS_DEMO_INFO": str(tmp_path / "conn.json")},
+    )
+    try:
+        lines = []
+        while not any("Ctrl-C" in line for line in lines):
+            lines.append(_read_line(proc, 120))
+        text = "".join(lines)
+        url = next(w for w in text.split() if w.startswith("http://127.0.0.1") and "/lab?" in w)
+        assert "PhY24-research-1!" in text and "PhY24-rs1" in text
+        page = requests.get(url, timeout=20)
+        assert page.status_code == 200 and "JupyterLab" in page.text
+        # kernels started by this JupyterLab find the platform without editing
+        info = json.loads((tmp_path / "conn.json").read_text())
+        children = _pids_mentioning(info["folder"])
+        lab_port = int(url.split(":")[2].split("/")[0])
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(40) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not port_open(lab_port)
+    assert not port_open(info["vantage6"]["port"])
+    assert not [pid for pid in children if _alive(pid)]

@@ -119,6 +119,7 @@ def run_demo(
             written.append(Path(path))
         if lab:
             notebooks = (notebooks or Path("notebooks")).resolve()
+            notebooks.mkdir(parents=True, exist_ok=True)
             lab_proc, lab_url = _start_lab(notebooks, lab_port, conn, platform.folder)
             description["jupyterlab"] = lab_url
             print(_summary(description, lab_url), flush=True)
