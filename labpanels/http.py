@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from .errors import ConnectionFailed, RequestTimeout, error_for_status
+from .errors import ApiError, ConnectionFailed, RequestTimeout, error_for_status
 
 __all__ = ["HttpClient", "DEFAULT_TIMEOUT", "IDEMPOTENT_METHODS", "RETRY_STATUSES"]
 
@@ -39,9 +39,9 @@ def _user_agent() -> str:
 class HttpClient:
     """A base URL, a pooled session, timeouts, safe retries and typed errors.
 
-    ``on_unauthorized`` is called when a request gets a 401; if it returns True (for
-    instance after refreshing a token) the request is sent once more. That second try
-    is safe even for POST: a 401 means the server did nothing.
+    ``on_unauthorized`` is called with the error when a request gets a 401; if it
+    returns True (for instance after refreshing a token) the request is sent once more.
+    That second try is safe even for POST: a 401 means the server did nothing.
     """
 
     def __init__(
@@ -52,7 +52,7 @@ class HttpClient:
         retries: int = 2,
         backoff: float = 0.5,
         headers: Mapping[str, str] | None = None,
-        on_unauthorized: Callable[[], bool] | None = None,
+        on_unauthorized: Callable[[ApiError], bool] | None = None,
     ) -> None:
         self.base_url = base_url
         self.timeout = timeout
@@ -167,7 +167,7 @@ class HttpClient:
             if response.status_code == 401 and self.on_unauthorized and not refreshed:
                 refreshed = True
                 error = self._error(response, method)
-                if not self.on_unauthorized() or not replayable:
+                if not self.on_unauthorized(error) or not replayable:
                     # a consumed stream or file would be sent again empty
                     raise error
                 attempt -= 1

@@ -353,7 +353,8 @@ def test_401_hook_refreshes_and_retries_once(stub, method):
     )
     calls = []
 
-    def refresh() -> bool:
+    def refresh(error) -> bool:
+        assert error.status == 401
         calls.append(1)
         http.session.headers["Authorization"] = "Bearer new"
         return True
@@ -371,7 +372,7 @@ def test_401_hook_refreshes_and_retries_once(stub, method):
 def test_401_hook_retries_only_once(stub):
     stub.route("POST", "/task", Reply(401, json={"msg": "bad token"}))
     calls = []
-    http = HttpClient(stub.url, on_unauthorized=lambda: calls.append(1) or True)
+    http = HttpClient(stub.url, on_unauthorized=lambda error: calls.append(1) or True)
     with pytest.raises(AuthenticationError) as info:
         http.post("/task", json={})
     assert len(calls) == 1
@@ -382,7 +383,7 @@ def test_401_hook_retries_only_once(stub):
 def test_401_hook_returning_false_raises_the_original_401(stub):
     stub.route("GET", "/me", Reply(401, json={"msg": "Session expired"}), Reply(200, json={}))
     calls = []
-    http = HttpClient(stub.url, on_unauthorized=lambda: calls.append(1) or False)
+    http = HttpClient(stub.url, on_unauthorized=lambda error: calls.append(1) or False)
     with pytest.raises(AuthenticationError) as info:
         http.get("/me")
     assert len(calls) == 1
@@ -401,7 +402,7 @@ def test_401_without_hook_is_raised_directly(stub, client):
 def test_401_hook_does_not_resend_a_consumed_upload(stub):
     stub.route("POST", "/upload", Reply(401, json={"msg": "expired"}), Reply(200, json={}))
     calls = []
-    http = HttpClient(stub.url, on_unauthorized=lambda: calls.append(1) or True)
+    http = HttpClient(stub.url, on_unauthorized=lambda error: calls.append(1) or True)
     with pytest.raises(AuthenticationError):
         http.post("/upload", data=(chunk for chunk in [b"abc"]))
     assert len(calls) == 1  # the token is refreshed for the next call...

@@ -17,15 +17,9 @@ from typing import Any
 from ..http import HttpClient
 from ..paging import iter_vantage6
 from ..vantage6 import encryption
+from ..vantage6.session import FAILED, FINISHED, error_line
 
-__all__ = ["ContainerClient", "SubtaskFailed", "FINISHED_STATUSES", "FAILED_STATUSES"]
-
-FAILED_STATUSES = frozenset({
-    "failed", "start failed", "non-existing Docker image", "crashed", "killed by user",
-    "not allowed", "unknown error",
-})
-FINISHED_STATUSES = FAILED_STATUSES | {"completed"}
-
+__all__ = ["ContainerClient", "SubtaskFailed"]
 
 class SubtaskFailed(RuntimeError):
     """A subtask's run failed; the message names the organization and its error."""
@@ -135,12 +129,12 @@ class ContainerClient:
         failed. Without ``timeout`` it waits as long as a real node would: forever.
         """
         runs = self._wait_finished(task_id, timeout)
-        failed = [r for r in runs if r["status"] in FAILED_STATUSES]
+        failed = [r for r in runs if r["status"] in FAILED]
         if failed:
             run = failed[0]
             org = self.http.get(f"organization/{run['organization']['id']}")["name"]
             raise SubtaskFailed(
-                f"subtask {task_id} {run['status']} at {org}: {_error_line(run.get('log'))}"
+                f"subtask {task_id} {run['status']} at {org}: {error_line(run.get('log'))}"
             )
         results = {r["run"]["id"]: r for r in self._paged("result", {"task_id": task_id})}
         ordered = sorted(runs, key=lambda r: r["organization"]["id"])
@@ -150,7 +144,7 @@ class ContainerClient:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             runs = self._paged("run", {"task_id": task_id})
-            if runs and all(r["status"] in FINISHED_STATUSES for r in runs):
+            if runs and all(r["status"] in FINISHED for r in runs):
                 return runs
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"subtask {task_id} did not finish within {timeout:g} s")
@@ -159,13 +153,4 @@ class ContainerClient:
 
     def _paged(self, path: str, params: dict) -> list[dict]:
         return list(iter_vantage6(self.http, path, params))
-
-
-def _error_line(log: str | None) -> str:
-    """The most telling line of a failed run's log."""
-    lines = [line.strip() for line in (log or "").splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("Error:"):
-            return line[len("Error:"):].strip()
-    return lines[-1] if lines else "no log"
 

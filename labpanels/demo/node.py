@@ -113,7 +113,7 @@ class SimulatedNode:
         if org.get("public_key") != mine:
             self.http.patch(f"organization/{self.organization_id}", json={"public_key": mine})
 
-    def _reauthenticate(self) -> bool:
+    def _reauthenticate(self, _error: object = None) -> bool:
         """On a 401: renew the access token with the refresh token (cheap), else log in."""
         if self._authenticating:
             return False

@@ -1,0 +1,63 @@
+"""Errors a vantage6 user can meet, each with a message that says what to do."""
+
+from __future__ import annotations
+
+from ..errors import AuthenticationError, LabpanelsError
+
+__all__ = [
+    "LoginFailed",
+    "AccountLocked",
+    "MfaRequired",
+    "MfaSetupRequired",
+    "SessionExpired",
+    "NotLoggedIn",
+    "TaskValidationError",
+    "ServerUnreachable",
+    "ResultUnreadable",
+]
+
+
+class LoginFailed(LabpanelsError):
+    """Wrong username or password (the server does not say which)."""
+
+
+class AccountLocked(LoginFailed):
+    """Too many failed attempts: the server has most likely locked the account for a while."""
+
+
+class MfaRequired(LabpanelsError):
+    """The server wants the six-digit code from the user's authenticator app."""
+
+
+class MfaSetupRequired(LabpanelsError):
+    """First login on a server with two-factor authentication: scan the QR code, then log in
+    again with a code. ``qr_uri`` and ``otp_secret`` hold what to show."""
+
+    def __init__(self, message: str, qr_uri: str, otp_secret: str) -> None:
+        super().__init__(message)
+        self.qr_uri = qr_uri
+        self.otp_secret = otp_secret
+
+
+class SessionExpired(AuthenticationError):
+    """The refresh token expired or was refused: log in again."""
+
+    def __init__(self, message: str) -> None:
+        LabpanelsError.__init__(self, message)
+        self.status, self.method, self.url, self.message, self.body = 401, "", "", message, None
+
+
+class NotLoggedIn(LabpanelsError):
+    """A call that needs a login was made before :meth:`login`."""
+
+
+class TaskValidationError(LabpanelsError, ValueError):
+    """A task was refused before anything was sent, with the reason."""
+
+
+class ServerUnreachable(LabpanelsError):
+    """The server did not answer for longer than the caller was willing to wait."""
+
+
+class ResultUnreadable(LabpanelsError):
+    """A result could not be decrypted or decoded."""
