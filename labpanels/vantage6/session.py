@@ -121,6 +121,7 @@ class Vantage6Session(HasTraits):
         self._create_lock = threading.Lock()
         self._failed_logins: dict[str, int] = {}
         self.page_size = 1000  # items per request when reading every page
+        self._finished_runs: dict[int, list[dict]] = {}  # task id -> runs, once all finished
 
     def __repr__(self) -> str:
         who = self.user["username"] if self.user else "not logged in"
@@ -595,22 +596,38 @@ class Vantage6Session(HasTraits):
 
     def wait(self, task: Ref, *, timeout: float | None = None, offline_timeout: float = 60.0,
              on_progress: Callable[[dict], None] | None = None, poll: float = 2.0) -> dict:
-        """Wait until every run of ``task`` finished; return the last :meth:`progress`.
+        """Wait until every run of ``task`` finished; return a :meth:`progress` snapshot.
 
         Live events wake it at once; without them it polls every ``poll`` seconds. If the
         server does not answer for ``offline_timeout`` seconds it raises
         ServerUnreachable (the task goes on on the server: wait again later). With
         ``timeout`` it raises TimeoutError when the task is still running then.
+        ``on_progress`` gets a snapshot (subtasks' runs included) whenever a run changes.
         """
         self._need_login()
         task_id = _task_id(task)
         deadline = None if timeout is None else time.monotonic() + timeout
         unreachable_since: float | None = None
         last = None
+        snapshot: dict | None = None
+        fetched_at = 0.0
         while True:
             seen_events = self.event_count
+            if snapshot is not None and not on_progress:
+                # the nodes' own status events may already say every run finished: then
+                # no request is needed before the results can be fetched
+                known = self._finished_by_events(snapshot)
+                if known is not None:
+                    return known
+                if self.live and time.monotonic() - fetched_at < poll:
+                    # statuses arrive with the events; fetch only after a quiet ``poll``
+                    # (some changes, such as a kill, come with no status event)
+                    self.wait_for_event(poll)
+                    continue
             try:
-                snapshot = self.progress(task_id)
+                # one request per wake-up unless someone watches subtasks' progress too
+                snapshot = self.progress(task_id) if on_progress else self._own_progress(task_id)
+                fetched_at = time.monotonic()
                 unreachable_since = None
             except ConnectionFailed as exc:
                 now = time.monotonic()
@@ -634,6 +651,30 @@ class Vantage6Session(HasTraits):
             if self.event_count == seen_events:
                 self.wait_for_event(poll if self.live else min(poll, 1.0))
 
+    def _finished_by_events(self, snapshot: dict) -> dict | None:
+        """The snapshot with live statuses applied, if they say every run finished."""
+        runs = []
+        for run in snapshot["runs"]:
+            live = (self.run_status.get(run["id"]) or {}).get("status")
+            runs.append({**run, "status": live} if live else run)
+        if not runs or not all(r["status"] in FINISHED for r in runs):
+            return None
+        self._finished_runs[snapshot["task_id"]] = runs
+        return {**snapshot, "runs": runs, "finished": True, "status": _task_status(runs),
+                "failed": [r for r in runs if r["status"] in FAILED], "fraction": 1.0}
+
+    def _own_progress(self, task_id: int) -> dict:
+        runs = self.runs(task_id)
+        finished = bool(runs) and all(r["status"] in FINISHED for r in runs)
+        failed = [r for r in runs if r["status"] in FAILED]
+        status = _task_status(runs)
+        if finished:
+            self._finished_runs[task_id] = runs
+        return {"task_id": task_id, "status": status, "runs": runs, "finished": finished,
+                "failed": failed,
+                "fraction": sum(r["status"] in FINISHED for r in runs) / len(runs) if runs
+                else 0.0}
+
     def results(self, task: Ref, *, as_frame: bool = True) -> Any:
         """Decoded (and decrypted) results of a task, labeled by organization.
 
@@ -642,40 +683,66 @@ class Vantage6Session(HasTraits):
         """
         with self.working():
             task_id = _task_id(task)
-            runs = {r["id"]: r for r in self.runs(task_id)}
-            items = []
+            cached = self._finished_runs.get(task_id)
+            runs = {r["id"]: r for r in (cached or self.runs(task_id))}
+            done = []
             for res in self._all("result", task_id=task_id):
                 run = runs.get(res["run"]["id"] if isinstance(res.get("run"), Mapping)
                                else res["id"], {})
-                if run.get("status") != "completed":
-                    continue
-                items.append({"organization": run.get("organization"),
-                              "organization_id": run.get("organization_id"),
-                              "run_id": run.get("id"), "result": self._decode(res)})
+                if run.get("status") == "completed":
+                    done.append((run, res))
+            values = self._decode_all([res for _, res in done])
+            items = [{"organization": run.get("organization"),
+                      "organization_id": run.get("organization_id"),
+                      "run_id": run.get("id"), "result": value}
+                     for (run, _), value in zip(done, values, strict=True)]
             items.sort(key=lambda i: i["organization_id"] or 0)
             return tables.results_frame(items) if as_frame else items
 
-    def _decode(self, res: Mapping) -> Any:
-        value = res.get("result")
-        if value is None or value == "":
-            return None
-        if encryption.is_envelope(value):
+    def _decode_all(self, results: list[Mapping]) -> list[Any]:
+        """Decrypt (on every core) and JSON-decode result resources."""
+        sealed = [i for i, r in enumerate(results) if encryption.is_envelope(r.get("result"))]
+        opened: dict[int, bytes] = {}
+        if sealed:
             if self._private_key is None:
                 raise ResultUnreadable("this result is encrypted: load your organization's "
                                        "private key (session.load_private_key(path))")
             try:
-                raw = encryption.decrypt(value, self._private_key)
+                raws = encryption.decrypt_all([results[i]["result"] for i in sealed],
+                                              self._private_key)
             except encryption.EncryptionError as exc:
-                raise ResultUnreadable(f"run {res.get('id')}: {exc}") from None
-        else:
+                raise ResultUnreadable(f"task results: {exc}") from None
+            opened = dict(zip(sealed, raws, strict=True))
+        values = []
+        for i, res in enumerate(results):
+            value = res.get("result")
+            if i in opened:
+                raw = opened[i]
+            elif not value:
+                values.append(None)
+                continue
+            else:
+                try:
+                    raw = base64.b64decode(value, validate=True)
+                except binascii.Error:
+                    raise ResultUnreadable(f"run {res.get('id')}: not base64") from None
             try:
-                raw = base64.b64decode(value, validate=True)
-            except binascii.Error:
-                raise ResultUnreadable(f"run {res.get('id')}: not base64") from None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw.decode("utf-8", "replace")
+                values.append(json.loads(raw))
+            except ValueError:
+                values.append(raw.decode("utf-8", "replace"))
+        return values
+
+
+def _task_status(runs: list[dict]) -> str:
+    """A task's status from its runs, by the server's rule (any failure wins)."""
+    statuses = [r["status"] for r in runs]
+    failures = [s for s in statuses if s in FAILED]
+    if failures:
+        return failures[0] if len(set(failures)) == 1 else "failed"
+    for status in ("active", "initializing", "pending"):
+        if status in statuses:
+            return status
+    return "completed" if statuses else "pending"
 
 
 def _task_id(task: Ref) -> int:

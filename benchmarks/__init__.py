@@ -1,0 +1,1 @@
+"""Benchmarks: labpanels side by side with the official clients on the same local servers."""
