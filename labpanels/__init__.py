@@ -7,3 +7,26 @@ Heavy modules (pandas, the widgets) load only when first used.
 """
 
 __version__ = "0.1.0"
+
+# Public classes loaded on first use (PEP 562), so that ``import labpanels`` stays light:
+# name -> "module:attribute". Add a platform by adding a line.
+_LAZY: dict[str, str] = {
+    "PennsieveSession": "labpanels.pennsieve.session:PennsieveSession",
+    "OsparcSession": "labpanels.osparc.session:OsparcSession",
+}
+
+
+def __getattr__(name: str):
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'labpanels' has no attribute {name!r}")
+    import importlib
+
+    module_name, _, attribute = target.partition(":")
+    value = getattr(importlib.import_module(module_name), attribute or name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

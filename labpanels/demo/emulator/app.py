@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 status_code=404,
                 media_type="application/xml",
             )
-        return file_response(node, etag=None)
+        return file_response(node, etag=None, range_header=request.headers.get("range"))
 
     async def index(request: Request) -> Response:
         base = base_url(request)

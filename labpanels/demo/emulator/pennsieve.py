@@ -618,15 +618,48 @@ def file_response(
     filename: str | None = None,
     disposition: bool = False,
     etag: str | None = None,
-) -> StreamingResponse:
-    headers = {"Content-Length": str(node.size)}
+    range_header: str | None = None,
+) -> Response:
+    """The object's bytes; a ``Range: bytes=N-[M]`` header gets a 206 slice, as S3 answers."""
+    size = node.size
+    headers = {"Content-Length": str(size), "Accept-Ranges": "bytes"}
     if disposition:
         headers["Content-Disposition"] = f'attachment; filename="{filename or node.name}"'
     if etag:
         headers["ETag"] = f'"{etag}"'
+    media_type = _content_type(filename or node.name)
+    m = re.fullmatch(r"\s*bytes=(\d+)-(\d*)\s*", range_header or "")
+    if m is None:  # no Range (or a form S3 would ignore too): the whole object
+        return StreamingResponse(node.chunks(), media_type=media_type, headers=headers)
+    start = int(m.group(1))
+    end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+    if start >= size or end < start:
+        return Response(
+            s3_error("InvalidRange", "The requested range is not satisfiable", node.name),
+            status_code=416,
+            media_type="application/xml",
+            headers={"Content-Range": f"bytes */{size}"},
+        )
+    headers["Content-Length"] = str(end - start + 1)
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return StreamingResponse(
-        node.chunks(), media_type=_content_type(filename or node.name), headers=headers
+        _slice(node.chunks(), start, end + 1),
+        status_code=206,
+        media_type=media_type,
+        headers=headers,
     )
+
+
+def _slice(chunks: Iterator[bytes], start: int, stop: int) -> Iterator[bytes]:
+    """Bytes ``start:stop`` of a chunk stream, without holding more than one chunk."""
+    pos = 0
+    for chunk in chunks:
+        lo, hi = max(start - pos, 0), min(stop - pos, len(chunk))
+        pos += len(chunk)
+        if hi > lo:
+            yield chunk[lo:hi]
+        if pos >= stop:
+            return
 
 
 def iter_bytes(data: bytes, size: int = 65536) -> Iterator[bytes]:
