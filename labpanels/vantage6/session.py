@@ -123,6 +123,16 @@ class Vantage6Session(HasTraits):
         self.page_size = 1000  # items per request when reading every page
         self._finished_runs: dict[int, list[dict]] = {}  # task id -> runs, once all finished
 
+    def set_url(self, url: str) -> None:
+        """Point a logged-out session at another server."""
+        if self.logged_in:
+            raise LabpanelsError("log out before changing the server")
+        api = _api_url(url, None, None)
+        if api != self.url:
+            self.http.close()
+            self.http = _Vantage6Http(api, timeout=self.http.timeout)
+            self.url = api
+
     def __repr__(self) -> str:
         who = self.user["username"] if self.user else "not logged in"
         return f"<Vantage6Session {self.url} ({who})>"

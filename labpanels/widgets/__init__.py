@@ -1,0 +1,22 @@
+"""The panels. Each takes a session (or the UserClient facade) and stays in sync with the
+other panels through it; everything a panel does is also a plain method call."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "Table": ".table",
+    "LoginPanel": ".login",
+    "CollaborationBrowser": ".collaborations",
+    "NodeStatusTable": ".nodes",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

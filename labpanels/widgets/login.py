@@ -1,0 +1,128 @@
+"""LoginPanel: server, username, password; two-factor code and setup; organization key."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import anywidget
+from traitlets import Bool, Unicode
+
+from ..vantage6.errors import AccountLocked, LoginFailed, MfaRequired, MfaSetupRequired
+from .assets import asset
+from .common import friendly, vantage6_session
+
+__all__ = ["LoginPanel"]
+
+
+class LoginPanel(anywidget.AnyWidget):
+    """Log in to a vantage6 server, by clicking or with :meth:`login`.
+
+    Secrets never become widget state: the password, the code and a key file are sent
+    once by the browser when the user presses a button, and the inputs are emptied.
+    """
+
+    _esm = asset("login.js")
+    _css = asset("panels.css")
+
+    url = Unicode("").tag(sync=True)
+    username = Unicode("").tag(sync=True)
+    who = Unicode("").tag(sync=True)
+    logged_in = Bool(False).tag(sync=True)
+    mfa_required = Bool(False).tag(sync=True)
+    needs_key = Bool(False).tag(sync=True)
+    key_loaded = Bool(False).tag(sync=True)
+    busy = Bool(False).tag(sync=True)
+    status_text = Unicode("").tag(sync=True)
+    status_kind = Unicode("").tag(sync=True)
+
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = vantage6_session(session)
+        self.url = self.url or self.session.url
+        self.on_msg(self._on_message)
+        self.session.observe(self._reflect, names=["logged_in", "user", "organization",
+                                                    "collaboration", "key_loaded",
+                                                    "mfa_required", "busy"])
+        self._reflect()
+
+    # -- what the panel shows ---------------------------------------------------------
+    def _reflect(self, _change: Any = None) -> None:
+        s = self.session
+        self.logged_in = s.logged_in
+        self.who = (f"{s.user['username']} ({s.organization['name']})"
+                    if s.logged_in and s.user and s.organization else "")
+        self.mfa_required = s.mfa_required
+        self.needs_key = bool(s.collaboration and s.collaboration.get("encrypted"))
+        self.key_loaded = s.key_loaded
+
+    def _status(self, text: str, kind: str = "info") -> None:
+        self.status_text, self.status_kind = text, kind
+
+    # -- actions (also plain method calls) --------------------------------------------
+    def login(self, username: str, password: str, code: str | None = None,
+              url: str | None = None) -> bool:
+        """Log in; return True on success. The reason for a failure is shown, not raised."""
+        self.busy = True
+        try:
+            if url and not self.session.logged_in:
+                self.session.set_url(url)
+                self.url = self.session.url
+            self.username = username
+            self.session.login(username, password, code or None)
+        except MfaSetupRequired as exc:
+            self._show_qr(exc.qr_uri, exc.otp_secret)
+            self._status(str(exc)[:1].upper() + str(exc)[1:], "info")
+            return False
+        except MfaRequired as exc:
+            self.send({"type": "focus_code"})
+            self._status(str(exc)[:1].upper() + str(exc)[1:], "info")
+            return False
+        except AccountLocked as exc:
+            self._status(f"Account locked? {exc}", "error")
+            return False
+        except LoginFailed as exc:
+            self._status(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
+            return False
+        except Exception as exc:  # unreachable server, bad URL ...: one clear sentence
+            self._status(friendly(exc), "error")
+            return False
+        finally:
+            self.busy = False
+            self.send({"type": "clear_secrets"})
+        self._status(f"Logged in to {self.session.url}", "ok")
+        return True
+
+    def logout(self) -> None:
+        """Log out."""
+        self.session.logout()
+        self._status("Logged out", "info")
+
+    def load_key(self, source: str | bytes) -> bool:
+        """Load the organization's private key from a path or PEM bytes."""
+        try:
+            self.session.load_private_key(source)
+        except Exception as exc:
+            self._status(friendly(exc), "error")
+            return False
+        self._status("Private key loaded; nothing was uploaded", "ok")
+        return True
+
+    def _show_qr(self, uri: str, secret: str) -> None:
+        import segno
+
+        svg = segno.make(uri, error="m").svg_inline(scale=4, border=2)
+        self.send({"type": "qr", "svg": base64.b64encode(svg.encode()).decode(),
+                   "secret": secret})
+
+    def _on_message(self, _widget: Any, content: dict, buffers: list) -> None:
+        kind = content.get("type")
+        if kind == "login":
+            self.login(content.get("username", ""), content.get("password", ""),
+                       content.get("code") or None, content.get("url") or None)
+        elif kind == "logout":
+            self.logout()
+        elif kind == "key" and buffers:
+            self.load_key(bytes(buffers[0]))
+        elif kind == "key_path":
+            self.load_key(content.get("path", ""))

@@ -1,0 +1,74 @@
+"""NodeStatusTable: the nodes of the current collaboration, kept current by live events."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from ..errors import LabpanelsError
+from .common import vantage6_session
+from .table import Table, column
+
+__all__ = ["NodeStatusTable", "node_row"]
+
+COLUMNS = [
+    column("organization", "Organization", width="minmax(140px, 2fr)"),
+    column("name", "Node", width="minmax(160px, 3fr)"),
+    column("status", "Status", kind="status", width="110px"),
+    column("last_seen", "Last seen", kind="ago", width="120px"),
+]
+
+
+def node_row(node: dict) -> dict:
+    """A table row for a node: "never seen" when it never connected."""
+    status = node.get("status") or "offline"
+    if status != "online" and not node.get("last_seen"):
+        status = "never seen"
+    return {"id": node["id"], "organization": node.get("organization"),
+            "name": node.get("name"), "status": status, "last_seen": node.get("last_seen"),
+            "collaboration_id": node.get("collaboration_id")}
+
+
+class NodeStatusTable(Table):
+    """Nodes of the session's current collaboration: organization, online / offline /
+    never seen, last seen. Sort by a column header, filter with the box; changes arrive
+    from the server's live events without a refresh click, one row at a time."""
+
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("columns", COLUMNS)
+        kwargs.setdefault("sort_by", "organization")
+        kwargs.setdefault("empty_text", "Choose a collaboration to see its nodes")
+        kwargs.setdefault("selectable", "none")
+        super().__init__(**kwargs)
+        self.session = vantage6_session(session)
+        self.session.observe(self._collaboration_changed, names=["collaboration"])
+        self.session.observe(self._status_changed, names=["node_status"])
+        if self.session.logged_in and self.session.collaboration:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Read the nodes of the current collaboration again."""
+        collab = self.session.collaboration
+        if not collab:
+            self.set_rows([])
+            return
+        self.set_rows(node_row(n) for n in self.session.nodes(collab))
+
+    def _collaboration_changed(self, _change: Any) -> None:
+        # a failure is shown by the panel that changed the collaboration; keep the rows
+        with contextlib.suppress(LabpanelsError):
+            self.refresh()
+
+    def _status_changed(self, change: Any) -> None:
+        collab = self.session.collaboration
+        if not collab:
+            return
+        shown = {r["id"]: r for r in self.rows}
+        changed = []
+        for node_id, node in (change["new"] or {}).items():
+            if node_id in shown:
+                row = {**shown[node_id], **{k: v for k, v in node_row(
+                    {**shown[node_id], **node}).items() if v is not None}}
+                if row != shown[node_id]:
+                    changed.append(row)
+        self.update_rows(changed)
