@@ -10,7 +10,7 @@ from labpanels.demo.platform import Platform
 @pytest.fixture(scope="session")
 def platform():
     """The workshop scenario on the real vantage6-server 4.15.2 with simulated nodes."""
-    with Platform(node_poll_interval=5) as running:
+    with Platform(node_poll_interval=5, sparc=False) as running:
         yield running
 
 

@@ -84,6 +84,12 @@ def test_demo_ready_line_then_clean_stop(tmp_path, sig):
         assert {"PhY24-rs1", "GHT-rs1", "PhY24-admin", "root"} <= set(v6["users"])
         assert set(v6["collaborations"]) == {"PhY-research", "GHT_consortium", "PhY-secure"}
         assert all(Path(p).exists() for p in v6["key_files"].values())
+        sparc = info["sparc"]
+        datasets = requests.get(f"{sparc['pennsieve_url']}/datasets", timeout=5).json()
+        assert datasets["totalCount"] >= 5
+        profile = requests.get(f"{sparc['osparc_url']}/v0/me", timeout=5,
+                               auth=(sparc["osparc_key"], sparc["osparc_secret"]))
+        assert profile.status_code == 200
         children = _pids_mentioning(info["folder"])
         assert len(children) >= 10  # the server and nine started nodes
         proc.send_signal(sig)
@@ -92,6 +98,7 @@ def test_demo_ready_line_then_clean_stop(tmp_path, sig):
         if proc.poll() is None:
             proc.kill()
     assert not port_open(v6["port"])
+    assert not port_open(int(sparc["url"].rsplit(":", 1)[1].strip("/")))  # the emulator
     assert not [pid for pid in children if _alive(pid)]
     assert not Path(info["folder"]).exists()  # temporary folder removed
     assert not (tmp_path / "conn.json").exists()
@@ -105,18 +112,18 @@ def test_folder_keeps_the_platform_between_starts(tmp_path):
         with platform.root_http() as root:
             return {o["name"] for o in root.get("organization", params={"per_page": 100})["data"]}
 
-    with Platform(tmp_path / "demo", node_poll_interval=5) as first:
+    with Platform(tmp_path / "demo", node_poll_interval=5, sparc=False) as first:
         with first.root_http() as root:
             root.post("organization", json={"name": "Marker-org", "country": "Nowhere"})
         collab_id = first.info["vantage6"]["collaborations"]["PhY-research"]["id"]
-    with Platform(tmp_path / "demo", node_poll_interval=5) as second:
+    with Platform(tmp_path / "demo", node_poll_interval=5, sparc=False) as second:
         v6 = second.info["vantage6"]
         assert "Marker-org" in org_names(second)
         assert v6["collaborations"]["PhY-research"]["id"] == collab_id
         http = login(v6, "PhY24-rs1")  # same accounts, scenario not created twice
         names = [c["name"] for c in get(http, v6, "collaboration")["data"]]
         assert sorted(names) == sorted(set(names))
-    with Platform(tmp_path / "demo", reset=True, node_poll_interval=5) as fresh:
+    with Platform(tmp_path / "demo", reset=True, node_poll_interval=5, sparc=False) as fresh:
         assert "Marker-org" not in org_names(fresh)
         assert "CANTABRIA_organization" in org_names(fresh)
 

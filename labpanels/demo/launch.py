@@ -81,6 +81,11 @@ def _summary(info: dict[str, Any], lab_url: str | None) -> str:
         lines.append(f"  user {name:<14} password {user['password']}")
     for org, path in v6["key_files"].items():
         lines.append(f"  private key of {org}: {path}")
+    if "sparc" in info:
+        sparc = info["sparc"]
+        lines.append(f"  Pennsieve (local): {sparc['pennsieve_url']}")
+        lines.append(f"  o²S²PARC (local) : {sparc['osparc_url']}  key {sparc['osparc_key']} "
+                     f"secret {sparc['osparc_secret']}")
     if lab_url:
         lines.append(f"  JupyterLab      : {lab_url}")
     lines.append("Press Ctrl-C to stop everything.")

@@ -24,6 +24,8 @@ __all__ = ["Platform"]
 class Platform:
     """Start with :meth:`start` (or ``with Platform() as p:``); read :attr:`info`.
 
+    With ``sparc`` (the default) the local Pennsieve/zipit/o²S²PARC emulator runs too.
+
     ``folder`` keeps the database, logs, node credentials and organization keys; a
     temporary folder is made (and removed at :meth:`stop`) when none is given. A folder
     that already holds a seeded platform is started as it was left (``reset=True``
@@ -41,6 +43,8 @@ class Platform:
         node_poll_interval: float = 10.0,
         key_bits: int = 4096,
         reset: bool = False,
+        sparc: bool = True,
+        sparc_time_scale: float = 1.0,
     ) -> None:
         self._own_folder = folder is None
         if folder is not None and reset:
@@ -53,6 +57,9 @@ class Platform:
         self.seeded: Seeded | None = None
         self.nodes: dict[int, subprocess.Popen] = {}
         self.info: dict[str, Any] = {}
+        self.sparc = sparc
+        self.sparc_time_scale = sparc_time_scale
+        self.emulator = None
 
     # -- lifecycle --------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> Platform:
@@ -70,6 +77,11 @@ class Platform:
             for spec in self.seeded.nodes:
                 if spec.start:
                     self.start_node(spec.id)
+            if self.sparc:
+                from .emulator import start_emulator
+
+                self.emulator = start_emulator(time_scale=self.sparc_time_scale,
+                                               log_path=self.folder / "sparc-emulator.log")
             self.wait_nodes_online(timeout)
             self.info = self._describe()
         except BaseException:
@@ -129,6 +141,9 @@ class Platform:
                 proc.terminate()
         for node_id in list(self.nodes):
             self.stop_node(node_id)
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
         self.server.stop()
         if self._own_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -172,4 +187,14 @@ class Platform:
                 "collaborations": self.seeded.collaborations,
                 "key_files": self.seeded.key_files,
             },
+            **({"sparc": self._describe_sparc()} if self.emulator else {}),
+        }
+
+    def _describe_sparc(self) -> dict[str, Any]:
+        emulator = self.emulator
+        key, secret = emulator.credentials
+        return {
+            "url": emulator.url, "pennsieve_url": emulator.pennsieve_url,
+            "zipit_url": emulator.zipit_url, "osparc_url": emulator.osparc_url,
+            "osparc_key": key, "osparc_secret": secret, "time_scale": self.sparc_time_scale,
         }

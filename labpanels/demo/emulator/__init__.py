@@ -73,31 +73,16 @@ class EmulatorHandle:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Terminate the process, wait for it, and make sure the port is closed."""
-        proc = self.process
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        deadline = time.monotonic() + 5
-        while _port_open(self.port) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        from labpanels.demo.processes import port_open, stop, wait_until
+
+        stop(self.process, timeout)
+        wait_until(lambda: not port_open(self.port), 5, 0.05, what=f"port {self.port} closed")
 
     def __enter__(self) -> EmulatorHandle:
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _port_open(port: int, host: str = "127.0.0.1") -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex((host, port)) == 0
 
 
 def start_emulator(
