@@ -1,0 +1,21 @@
+"""The local demo platform: a real vantage6 server with simulated nodes and a local
+Pennsieve / o²S²PARC emulator, started by ``labpanels demo``.
+
+Notebooks find a running demo with :func:`connection`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["connection"]
+
+
+def connection() -> dict[str, Any]:
+    """What the running ``labpanels demo`` told about itself: URLs, users, passwords, keys.
+
+    Raises RuntimeError with instructions when no demo is running.
+    """
+    from .launch import load_connection
+
+    return load_connection()
