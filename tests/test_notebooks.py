@@ -9,6 +9,7 @@ import pytest
 
 from labpanels.demo.data import load_csv
 from labpanels.demo.scenario import WORKSHOP
+from tests.emulator_fixture import emulator_fixture  # noqa: F401
 from tests.notebook_runner import run_notebook, write_connection
 
 pytestmark = pytest.mark.platform
@@ -33,3 +34,35 @@ def test_notebook_2_the_lesson_in_code(connection, tmp_path):
     assert "GHT_consortium: 3 of 4 nodes online" in out
     failures = re.findall(r"FAILED at (.+?): Error: .*Column 'abc123' not found", out)
     assert len(failures) == 5 and all("@ PhY-research" in f for f in failures)
+
+
+@pytest.fixture(scope="module")
+def sparc_connection(platform, emulator, tmp_path_factory):
+    key, secret = emulator.credentials
+    info = {**platform.info, "sparc": {
+        "url": emulator.url, "pennsieve_url": emulator.pennsieve_url,
+        "zipit_url": emulator.zipit_url, "osparc_url": emulator.osparc_url,
+        "osparc_key": key, "osparc_secret": secret}}
+    return write_connection(info, tmp_path_factory.mktemp("sparc") / "demo.json")
+
+
+def test_notebook_3_sparc_data(sparc_connection, tmp_path):
+    out = run_notebook("3-sparc-data.ipynb", sparc_connection, tmp_path)
+    text = "\n".join(out)
+    assert "1 dataset(s) match 'heart rate'" in text
+    assert "201: Heart rate response to vagus nerve stimulation in rats" in text
+    assert "files/derivative/summary.csv" in text
+    summary = pd.read_csv(tmp_path / "sparc-downloads" / "files" / "derivative" / "summary.csv")
+    for current, rate in summary.groupby("stim_current_mA")["mean_heart_rate_bpm"].mean().items():
+        assert f"stimulation {current} mA: mean heart rate {rate:.1f} bpm" in text
+
+
+def test_notebook_4_osparc_jobs(sparc_connection, tmp_path):
+    text = "\n".join(run_notebook("4-osparc-jobs.ipynb", sparc_connection, tmp_path))
+    assert "finished: SUCCESS" in text
+    assert re.search(r"random sleep interval: [1-9] int", text)
+    assert "[PROGRESS] 1/" in text
+    assert "state: FAILED" in text and "no outputs:" in text
+    rows = len(pd.read_csv(tmp_path / "sparc-downloads" / "files" / "derivative" / "summary.csv"))
+    assert f"{rows} rows, 1 column summarised" in text
+    assert "mean_heart_rate_bpm" in text
