@@ -32,8 +32,11 @@ def test_notebook_2_the_lesson_in_code(connection, tmp_path):
     assert f"central average: {ages.mean():.2f} (4 organizations)" in out
     assert "PhY-research: 4 of 4 nodes online" in out
     assert "GHT_consortium: 3 of 4 nodes online" in out
-    failures = re.findall(r"FAILED at (.+?): Error: .*Column 'abc123' not found", out)
-    assert len(failures) == 5 and all("@ PhY-research" in f for f in failures)
+    failures = re.findall(r"FAILED at (.+?): (.*)", out)
+    assert len(failures) == 5 and all("@ PhY-research" in node for node, _ in failures)
+    assert any("Column 'abc123' not found" in why for _, why in failures)
+    assert all("Column 'abc123' not found" in why or "because sibling run" in why
+               for _, why in failures)
 
 
 @pytest.fixture(scope="module")

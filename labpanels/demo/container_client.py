@@ -131,7 +131,8 @@ class ContainerClient:
         runs = self._wait_finished(task_id, timeout)
         failed = [r for r in runs if r["status"] in FAILED]
         if failed:
-            run = failed[0]
+            # name the root cause, not a run the server failed because a sibling had
+            run = next((r for r in failed if "Error:" in (r.get("log") or "")), failed[0])
             org = self.http.get(f"organization/{run['organization']['id']}")["name"]
             raise SubtaskFailed(
                 f"subtask {task_id} {run['status']} at {org}: {error_line(run.get('log'))}"
