@@ -1,0 +1,1 @@
+"""Tests that drive JupyterLab in headless Chromium, and the harness they use."""
