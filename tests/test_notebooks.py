@@ -69,3 +69,32 @@ def test_notebook_4_osparc_jobs(sparc_connection, tmp_path):
     rows = len(pd.read_csv(tmp_path / "sparc-downloads" / "files" / "derivative" / "summary.csv"))
     assert f"{rows} rows, 1 column summarised" in text
     assert "mean_heart_rate_bpm" in text
+
+
+def test_notebook_1_by_clicking_with_do_it_for_me(connection, tmp_path, monkeypatch):
+    monkeypatch.setenv("LABPANELS_DO_IT_FOR_ME", "1")
+    text = "\n".join(run_notebook("1-vantage6-by-clicking.ipynb", connection, tmp_path))
+    ages = _pooled("PhY-research", "age")
+    assert "Logged in to" in text
+    assert "all nodes online: ['PhY-research']" in text
+    assert "current collaboration: PhY-research" in text
+    assert len(re.findall(r"\bonline\b", text)) >= 4
+    assert f"average age: {ages.mean():.2f}" in text
+    assert f"central average: {ages.mean():.2f}" in text
+    reasons = re.findall(r"@ PhY-research: (.*)", text)
+    assert len(reasons) == 4 and any("Column 'sex' does not hold numbers" in r for r in reasons)
+
+
+def test_notebook_1_without_help_only_shows_panels(connection, tmp_path, monkeypatch):
+    monkeypatch.delenv("LABPANELS_DO_IT_FOR_ME", raising=False)
+    text = "\n".join(run_notebook("1-vantage6-by-clicking.ipynb", connection, tmp_path))
+    assert "not logged in yet" in text and "current collaboration: None" in text
+    assert "PhY24-research-1!" not in text  # no password in the notebook's outputs
+
+
+def test_notebook_5_extending(connection, tmp_path):
+    text = "\n".join(run_notebook("5-extending-labpanels.ipynb", connection, tmp_path))
+    assert "builder shows: Collaboration: PhY-research" in text
+    for org in WORKSHOP.collaborations[0].organizations:
+        ages = load_csv(WORKSHOP.organization(org).data)["age"]
+        assert re.search(rf"{org}\s+{ages.mean():6.1f} █+", text), org

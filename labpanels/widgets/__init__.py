@@ -11,6 +11,14 @@ _LAZY = {
     "LoginPanel": ".login",
     "CollaborationBrowser": ".collaborations",
     "NodeStatusTable": ".nodes",
+    "TaskBuilder": ".task_builder",
+    "JobProgress": ".progress",
+    "ResultViewer": ".results",
+    "Vantage6Dashboard": ".dashboard",
+    "DatasetPicker": ".sparc_picker",
+    "JobBuilder": ".osparc_jobs",
+    "OsparcJobProgress": ".osparc_jobs",
+    "OsparcResultViewer": ".osparc_jobs",
 }
 
 __all__ = sorted(_LAZY)

@@ -1,0 +1,78 @@
+// OsparcJobProgress front end: a bar, the job's state, the elapsed time and a Stop button.
+// Python polls the server (one inspect per tick) and sets the traits; between ticks the
+// clock runs here. The job id, state and messages are written with textContent.
+
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+}
+
+function render({ model, el }) {
+  el.classList.add("lp-panel", "lp-osparc-progress");
+  const head = document.createElement("div");
+  head.className = "lp-op-head";
+  const title = document.createElement("span");
+  title.className = "lp-op-title";
+  const chip = document.createElement("span");
+  const clock = document.createElement("span");
+  clock.className = "lp-op-clock";
+  const stop = document.createElement("button");
+  stop.type = "button";
+  stop.className = "lp-button";
+  stop.textContent = "Stop";
+  head.append(title, chip, clock, stop);
+  const track = document.createElement("div");
+  track.className = "lp-op-track";
+  track.setAttribute("role", "progressbar");
+  track.setAttribute("aria-valuemin", "0");
+  track.setAttribute("aria-valuemax", "100");
+  const fill = document.createElement("div");
+  fill.className = "lp-op-fill";
+  const percent = document.createElement("span");
+  percent.className = "lp-op-percent";
+  track.append(fill, percent);
+  const note = document.createElement("div");
+  note.className = "lp-op-note";
+  note.setAttribute("role", "status");
+  el.append(head, track, note);
+
+  let syncedAt = performance.now();
+
+  function tick() {
+    let seconds = model.get("elapsed");
+    if (model.get("running")) seconds += (performance.now() - syncedAt) / 1000;
+    clock.textContent = model.get("job_id") ? `elapsed ${duration(seconds)}` : "";
+  }
+
+  function draw() {
+    const state = model.get("state") || "";
+    const progress = Math.max(0, Math.min(100, model.get("progress")));
+    const jobId = model.get("job_id");
+    title.textContent = jobId ? `${model.get("solver_label")} · job ${jobId.slice(0, 8)}` : "No job yet";
+    title.title = jobId;
+    chip.className = `lp-status lp-status-${state.replace(/[^a-z0-9]+/gi, "-").toLowerCase() || "none"}`;
+    chip.textContent = state || "—";
+    fill.style.width = `${progress}%`;
+    fill.dataset.state = state;
+    percent.textContent = `${progress} %`;
+    track.setAttribute("aria-valuenow", String(progress));
+    stop.disabled = !model.get("running") || model.get("stopping");
+    stop.textContent = model.get("stopping") ? "Stopping…" : "Stop";
+    note.textContent = model.get("message");
+    note.dataset.kind = model.get("message_kind");
+    tick();
+  }
+
+  stop.addEventListener("click", () => model.send({ type: "stop" }));
+  for (const name of ["state", "progress", "job_id", "solver_label", "running", "stopping", "message", "message_kind"]) {
+    model.on(`change:${name}`, draw);
+  }
+  model.on("change:elapsed", () => { syncedAt = performance.now(); tick(); });
+  const timer = setInterval(tick, 1000);
+  draw();
+  return () => clearInterval(timer);
+}
+
+export default { render };

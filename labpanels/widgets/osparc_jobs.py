@@ -1,0 +1,1059 @@
+"""o²S²PARC panels: JobBuilder (a solver's form), OsparcJobProgress (a live bar with Stop)
+and OsparcResultViewer (outputs with their types, filterable logs, the error of a failed
+job). They share the session's ``job``: a job submitted in the builder is followed by the
+bar and shown by the viewer when it ends. Every click is also a method.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import ipywidgets as w
+from traitlets import Bool, Dict, Float, Int, List, Unicode
+
+from ..errors import LabpanelsError
+from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession
+from ..pennsieve.download import safe_name
+from .assets import asset
+from .common import Message, friendly
+from .table import Table, column
+
+__all__ = [
+    "JobBuilder",
+    "OsparcJobProgress",
+    "OsparcResultViewer",
+    "InvalidInputs",
+    "port_kind",
+    "log_level",
+    "value_type",
+]
+
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints"}
+_FILE_WORDS = re.compile(r"\b(file|files|table|csv|image|path|data)\b", re.IGNORECASE)
+
+
+class InvalidInputs(LabpanelsError, ValueError):
+    """The form does not hold valid inputs; ``errors`` maps each port to its message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("not submitted: " + "; ".join(self.errors.values()))
+
+
+# --------------------------------------------------------------------------- helpers
+def port_kind(port: Mapping[str, Any]) -> str:
+    """integer, number, boolean, string, file or json for a port's ``content_schema``.
+
+    The public API describes a file port as ``{"type": "string"}`` without a default, so a
+    string port without a default whose title or description speaks of a file is a file.
+    """
+    schema = port.get("content_schema") or {}
+    kind = schema.get("type")
+    if kind in ("integer", "number", "boolean"):
+        return str(kind)
+    if kind == "string":
+        if "enum" in schema or "default" in schema:
+            return "string"
+        if schema.get("format") in ("binary", "uri") or _FILE_WORDS.search(
+            f"{schema.get('title', '')} {schema.get('description', '')}"
+        ):
+            return "file"
+        return "string"
+    if kind is None and ("$ref" in schema or "File" in str(schema.get("title", ""))):
+        return "file"
+    return "json"
+
+
+def value_type(value: Any) -> str:
+    """The server type of an output value: file, integer, number, boolean, string..."""
+    if isinstance(value, Mapping) and "id" in value and "filename" in value:
+        return "file"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    return "array" if isinstance(value, list) else "object"
+
+
+_LEVEL_TOKEN = re.compile(r"\b(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\b")
+_ERROR_WORDS = re.compile(
+    r"\b(error|errors|exception|traceback|fail|failed|failing|failure|fatal|critical)\b",
+    re.IGNORECASE,
+)
+_WARNING_WORDS = re.compile(
+    r"\b(warn|warning|warnings|deprecated|skipped|skipping|stopped|aborted|retrying|does not)\b",
+    re.IGNORECASE,
+)
+_TIMESTAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s+")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def log_level(line: str) -> str:
+    """DEBUG, INFO, WARNING or ERROR, inferred from a log line's text."""
+    token = _LEVEL_TOKEN.search(line)
+    if token:
+        name = token.group(1)
+        return {"WARN": "WARNING", "CRITICAL": "ERROR", "FATAL": "ERROR"}.get(name, name)
+    if _ERROR_WORDS.search(line):
+        return "ERROR"
+    if _WARNING_WORDS.search(line):
+        return "WARNING"
+    return "INFO"
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def _files_in(folder: Path, limit: int = 500) -> list[str]:
+    """Files under ``folder`` (relative paths, hidden folders skipped), at most ``limit``."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            found.append(os.path.relpath(os.path.join(root, name), folder))
+            if len(found) >= limit:
+                return found
+    return found
+
+
+# --------------------------------------------------------------------------- form fields
+OMIT = object()  # an empty optional field: the input is not sent
+
+
+class PortField:
+    """One input port's widget: reads a typed value or says clearly what is wrong."""
+
+    def __init__(self, port: Mapping[str, Any], workdir: Path, choices: list[str]) -> None:
+        schema = port.get("content_schema") or {}
+        self.key = str(port["key"])
+        self.kind = port_kind(port)
+        self.schema = dict(schema)
+        self.title = str(schema.get("title") or self.key)
+        self.description = str(schema.get("description") or "")
+        self.has_default = "default" in schema
+        self.default = schema.get("default")
+        self.workdir = workdir
+        self.remote: dict | None = None  # a server File given with set_inputs
+        self.error = w.Label()
+        self.error.add_class("lp-field-error")
+        self.upload: w.FileUpload | None = None
+        self.widget = self._make(choices)
+        label = w.Label(f"{self.title}", layout=w.Layout(width="180px"))
+        label.add_class("lp-field-label")
+        help_text = w.Label(self._hint())
+        help_text.add_class("lp-field-help")
+        row = [label, self.widget] + ([self.upload] if self.upload else [])
+        self.box = w.VBox([w.HBox(row), help_text, self.error])
+
+    def _hint(self) -> str:
+        bounds = []
+        for name, sign in (
+            ("minimum", "≥"),
+            ("exclusiveMinimum", ">"),
+            ("maximum", "≤"),
+            ("exclusiveMaximum", "<"),
+        ):
+            if name in self.schema:
+                bounds.append(f"{sign} {self.schema[name]}")
+        kind = {
+            "integer": "whole number",
+            "number": "number",
+            "boolean": "yes/no",
+            "string": "text",
+            "file": "file",
+            "json": "JSON",
+        }[self.kind]
+        default = f", default {self.default!r}" if self.has_default else ""
+        extra = f" {' and '.join(bounds)}" if bounds else ""
+        return f"{self.key}: {kind}{extra}{default}. {self.description}".strip()
+
+    def _make(self, choices: list[str]) -> w.Widget:
+        layout = w.Layout(width="320px")
+        if self.kind == "boolean":
+            return w.Checkbox(value=bool(self.default), indent=False)
+        if self.kind == "string" and self.schema.get("enum"):
+            options = [str(o) for o in self.schema["enum"]]
+            return w.Dropdown(
+                options=options,
+                value=str(self.default) if self.default in options else options[0],
+                layout=layout,
+            )
+        if self.kind == "file":
+            self.upload = w.FileUpload(
+                description="Upload", multiple=False, layout=w.Layout(width="auto")
+            )
+            self.upload.observe(self._uploaded, names=["value"])
+            box = w.Combobox(
+                options=tuple(choices),
+                ensure_option=False,
+                placeholder=f"a file in {self.workdir}",
+                layout=layout,
+            )
+            box.observe(self._typed, names=["value"])
+            return box
+        if self.kind == "json":
+            return w.Textarea(
+                value="" if self.default is None else json.dumps(self.default),
+                placeholder="JSON",
+                layout=layout,
+            )
+        text = "" if self.default is None else str(self.default)
+        return w.Text(value=text, placeholder=self.kind, layout=layout)
+
+    # -- values --------------------------------------------------------------------
+    def read(self) -> Any:
+        """The typed value (:data:`OMIT` for an empty optional field); raises ValueError
+        with a sentence naming the port."""
+        name = f"{self.title} ({self.key})"
+        if self.kind == "boolean":
+            return bool(self.widget.value)
+        if self.kind == "file":
+            return self._read_file(name)
+        raw = str(self.widget.value)
+        if raw.strip() == "" and not (self.kind == "string" and raw):
+            if self.has_default:
+                return self.default
+            if self.kind == "string":
+                return OMIT  # an optional text: the server decides
+            raise ValueError(f"{name} is required")
+        if self.kind == "integer":
+            return self._bounded(name, _integer(name, raw))
+        if self.kind == "number":
+            return self._bounded(name, _number(name, raw))
+        if self.kind == "json":
+            try:
+                return json.loads(raw)
+            except ValueError as exc:
+                raise ValueError(f"{name} is not valid JSON: {exc.msg}") from None
+        return raw
+
+    def _read_file(self, name: str) -> Any:
+        if self.remote is not None:
+            return dict(self.remote)
+        text = str(self.widget.value).strip()
+        if not text:
+            raise ValueError(f"{name} needs a file: choose one or upload it")
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = self.workdir / path
+        if not path.is_file():
+            raise ValueError(f"{name}: no such file {text!r} (relative to {self.workdir})")
+        return path
+
+    def _bounded(self, name: str, value: float) -> float:
+        s = self.schema
+        if "minimum" in s and value < s["minimum"]:
+            raise ValueError(f"{name} must be at least {s['minimum']}, not {value}")
+        if "exclusiveMinimum" in s and value <= s["exclusiveMinimum"]:
+            raise ValueError(f"{name} must be more than {s['exclusiveMinimum']}, not {value}")
+        if "maximum" in s and value > s["maximum"]:
+            raise ValueError(f"{name} must be at most {s['maximum']}, not {value}")
+        if "exclusiveMaximum" in s and value >= s["exclusiveMaximum"]:
+            raise ValueError(f"{name} must be less than {s['exclusiveMaximum']}, not {value}")
+        return value
+
+    def write(self, value: Any) -> None:
+        """Put a Python value into the widget (a Path or name for a file, a File dict too)."""
+        if self.kind == "file":
+            if isinstance(value, Mapping):
+                self.widget.value = f"(on the server) {value.get('filename', value.get('id'))}"
+                self.remote = dict(value)  # after the text: typing clears it
+                return
+            self.widget.value = str(value)
+            return
+        if self.kind == "boolean":
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.title} ({self.key}) is a yes/no flag: give True or False")
+            self.widget.value = value
+            return
+        if self.kind == "json" and not isinstance(value, str):
+            self.widget.value = json.dumps(value)
+            return
+        self.widget.value = str(value)
+
+    def _typed(self, _change: dict) -> None:
+        self.remote = None
+
+    def _uploaded(self, change: dict) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        folder = self.workdir / "osparc-uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / safe_name(str(item["name"]))
+        target.write_bytes(bytes(item["content"]))
+        self.widget.value = str(target.relative_to(self.workdir))
+        self.upload.value = ()  # the bytes live on disk now, not in the widget state
+
+    def show_error(self, text: str) -> None:
+        self.error.value = text
+
+
+def _integer(name: str, raw: str) -> int:
+    text = raw.strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if not number.is_integer():
+        raise ValueError(f"{name} must be a whole number, not {raw!r}")
+    return int(number)
+
+
+def _number(name: str, raw: str) -> float:
+    try:
+        number = float(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, not {raw!r}")
+    return number
+
+
+# --------------------------------------------------------------------------- JobBuilder
+class JobBuilder(w.VBox):
+    """Choose a solver and version, fill the form its input ports describe, submit.
+
+    Nothing is sent until every field is valid; one click submits one job (the button
+    is locked meanwhile) and the job becomes the session's ``job`` for the other panels.
+    Traits: ``submitting``, ``job`` (the last job submitted here).
+    """
+
+    submitting = Bool(False)
+    job = Dict(allow_none=True, default_value=None)
+
+    def __init__(self, session: OsparcSession, *, workdir: str | Path = ".", **kwargs: Any) -> None:
+        self.session = session
+        self.workdir = Path(workdir).resolve()
+        self.solver_box = w.Dropdown(description="Solver", layout=w.Layout(width="460px"))
+        self.version_box = w.Dropdown(description="Version", layout=w.Layout(width="200px"))
+        self.about = w.Label()
+        self.about.add_class("lp-wrap")
+        self.form = w.VBox()
+        self.submit_button = w.Button(
+            description="Submit", icon="play", button_style="primary", layout=w.Layout(width="auto")
+        )
+        reload = w.Button(
+            description="Refresh",
+            icon="refresh",
+            layout=w.Layout(width="auto"),
+            tooltip="Read the solvers and the files of the folder again",
+        )
+        self.message = Message()
+        super().__init__(
+            [
+                w.HBox([self.solver_box, self.version_box, reload]),
+                self.about,
+                self.form,
+                self.submit_button,
+                self.message,
+            ],
+            **kwargs,
+        )
+        self.add_class("lp-panel")
+        self.fields: dict[str, PortField] = {}
+        self._solvers: list[dict] = []
+        self._quiet = False
+        self._choosing = False
+        self._shown: tuple[str, str] | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.solver_box.observe(self._solver_picked, names=["value"])
+        self.version_box.observe(self._version_picked, names=["value"])
+        self.submit_button.on_click(lambda _: self._clicked())
+        reload.on_click(lambda _: self._safely(self.refresh))
+        session.observe(self._session_solver, names=["solver"])
+        self._safely(self.refresh)
+
+    # -- solvers ---------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the solvers and the folder's files again; rebuild the current solver's form
+        (values already typed are kept)."""
+        self._solvers = self.session.solvers()
+        options = [
+            (f"{s.get('title') or s['id'].rsplit('/', 1)[-1]} — {s['id']}", s["id"])
+            for s in sorted(self._solvers, key=lambda s: str(s.get("title", s["id"])))
+        ]
+        current = self.session.solver
+        self._quiet = True
+        try:
+            self.solver_box.options = options
+            self.solver_box.value = None
+        finally:
+            self._quiet = False
+        if current:
+            self.choose_solver(current["id"], current["version"])
+        elif options:
+            self.choose_solver(options[0][1])
+
+    def choose_solver(self, key: str, version: str | None = None) -> dict:
+        """Make a solver release current (the latest when no version) and build its form."""
+        releases = sorted(
+            {str(r["version"]) for r in self.session.solver_releases(key)},
+            key=_version_key,
+            reverse=True,
+        )
+        version = version or (releases[0] if releases else None)
+        self._choosing = True  # the session's observer leaves the form to this call
+        try:
+            solver = self.session.select_solver(key, version)
+        finally:
+            self._choosing = False
+        self._show_solver(solver, releases)
+        return solver
+
+    def _show_solver(self, solver: Mapping[str, Any], releases: list[str] | None = None) -> None:
+        key, version = str(solver["id"]), str(solver["version"])
+        self._quiet = True
+        try:
+            if key not in [v for _, v in self.solver_box.options]:
+                self.solver_box.options = [*self.solver_box.options, (key, key)]
+            self.solver_box.value = key
+            if releases is not None:
+                self.version_box.options = releases or [version]
+            if version not in self.version_box.options:
+                self.version_box.options = [*self.version_box.options, version]
+            self.version_box.value = version
+        finally:
+            self._quiet = False
+        self.about.value = str(solver.get("description") or "")
+        self._build_form(self.session.input_ports(solver))
+        self._shown = (key, version)
+
+    def _build_form(self, ports: list[dict]) -> None:
+        choices = _files_in(self.workdir)
+        old = self.fields
+        self.fields = {
+            str(p["key"]): PortField(p, self.workdir, choices)
+            for p in ports
+            if p.get("kind", "input") == "input"
+        }
+        for key, field in self.fields.items():  # what was typed survives a refresh
+            before = old.get(key)
+            if before is not None and before.kind == field.kind and before.schema == field.schema:
+                field.widget.value = before.widget.value
+                field.remote = before.remote
+        self.form.children = [f.box for f in self.fields.values()] or [
+            w.Label("This solver takes no inputs")
+        ]
+        self.message.clear()
+
+    def refresh_files(self) -> None:
+        """List the working folder's files again in every file field."""
+        choices = tuple(_files_in(self.workdir))
+        for f in self.fields.values():
+            if f.kind == "file":
+                f.widget.options = choices
+
+    # -- inputs ----------------------------------------------------------------------
+    def set_inputs(self, **values: Any) -> None:
+        """Fill form fields by port key (``input_2=3``, ``input_1=Path("n.txt")``)."""
+        unknown = [k for k in values if k not in self.fields]
+        if unknown:
+            raise ValueError(
+                f"{self._solver_name()} has no input {', '.join(unknown)}; its "
+                f"inputs are {', '.join(self.fields) or 'none'}"
+            )
+        for key, value in values.items():
+            self.fields[key].write(value)
+
+    def values(self) -> dict[str, Any]:
+        """The form's inputs, typed; raises :class:`InvalidInputs` listing every problem."""
+        out: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for key, field in self.fields.items():
+            try:
+                value = field.read()
+                field.show_error("")
+            except ValueError as exc:
+                errors[key] = str(exc)
+                field.show_error(str(exc))
+                continue
+            if value is not OMIT:
+                out[key] = value
+        if errors:
+            raise InvalidInputs(errors)
+        return out
+
+    def submit(self) -> dict:
+        """Check the form, then create and start one job; returns it (also ``session.job``)."""
+        with self._lock:
+            if self.submitting and self._thread is not threading.current_thread():
+                raise LabpanelsError("a submission is already under way")
+            self.submitting = True
+        self.submit_button.disabled = True
+        try:
+            try:
+                inputs = self.values()
+            except InvalidInputs as exc:
+                self.message.show(friendly(exc), "error")
+                raise
+            self.message.show("Submitting…")
+            job = self.session.submit(inputs)
+            self.job = job
+            self.message.show(f"Submitted job {job['id']} ({job.get('state', '?')})", "ok")
+            return job
+        finally:
+            self.submitting = False
+            self.submit_button.disabled = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a submission started by the button; True when none is running."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self._thread is None or not self._thread.is_alive()
+
+    # -- reactions --------------------------------------------------------------------
+    def _clicked(self) -> None:
+        with self._lock:
+            if self.submitting:  # a second click while the first is sent: ignored
+                return
+            self.submitting = True
+        self.submit_button.disabled = True
+
+        def work() -> None:
+            try:
+                with self.message.reporting():
+                    self.submit()
+            finally:
+                self.submitting = False
+                self.submit_button.disabled = False
+
+        self._thread = threading.Thread(target=work, name="osparc-submit", daemon=True)
+        self._thread.start()
+
+    def _solver_name(self) -> str:
+        solver = self.session.solver or {}
+        return str(solver.get("title") or solver.get("id") or "the solver")
+
+    def _safely(self, action: Callable[..., Any], *args: Any) -> None:
+        with self.message.reporting():
+            action(*args)
+
+    def _solver_picked(self, change: dict) -> None:
+        if not self._quiet and change["new"]:
+            self._safely(self.choose_solver, change["new"])
+
+    def _version_picked(self, change: dict) -> None:
+        if not self._quiet and change["new"] and self.solver_box.value:
+            self._safely(self.choose_solver, self.solver_box.value, change["new"])
+
+    def _session_solver(self, change: dict) -> None:
+        solver = change["new"]
+        if self._choosing:
+            return
+        if solver and self._shown != (solver["id"], solver["version"]):
+            self._safely(self._show_solver, solver, None)
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in re.split(r"[.\-+]", version))
+
+
+# --------------------------------------------------------------------------- progress
+class OsparcJobProgress(anywidget.AnyWidget):
+    """A live bar for one o²S²PARC job: progress, state, elapsed time and Stop.
+
+    Follows ``session.job`` (or the ``job`` given); a background thread polls with one
+    ``:inspect`` per tick and stops when the job ends, so the kernel is never blocked.
+    """
+
+    _esm = asset("osparc_progress.js")
+    _css = asset("panels.css")
+
+    job_id = Unicode("").tag(sync=True)
+    solver_label = Unicode("").tag(sync=True)
+    state = Unicode("").tag(sync=True)
+    progress = Int(0).tag(sync=True)
+    elapsed = Float(0.0).tag(sync=True)
+    running = Bool(False).tag(sync=True)
+    stopping = Bool(False).tag(sync=True)
+    message = Unicode("").tag(sync=True)
+    message_kind = Unicode("").tag(sync=True)
+    status = Dict().tag(sync=False)
+
+    def __init__(
+        self,
+        session: OsparcSession,
+        job: Any = None,
+        *,
+        poll_interval: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.poll_interval = poll_interval
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._job: Any = None
+        self._seen_at: float | None = None
+        self._known: set[str] = set()  # jobs followed before: a late status of one is ignored
+        self.on_msg(self._on_message)
+        session.observe(self._session_job, names=["job"])
+        target = job if job is not None else session.job
+        if target:
+            self.follow(target)
+
+    def follow(self, job: Any) -> None:
+        """Show ``job`` (a job dict or id) and poll it until it ends."""
+        self.halt()
+        self._job = job
+        job_id = str(job.get("id") or job.get("job_id")) if isinstance(job, Mapping) else str(job)
+        self.job_id = job_id
+        solver = job if isinstance(job, Mapping) and job.get("solver") else self.session.job
+        if solver and solver.get("id") == job_id:
+            self.solver_label = f"{str(solver['solver']).rsplit('/', 1)[-1]} {solver['version']}"
+        self._known.add(job_id)
+        self._seen_at = time.monotonic()
+        self.stopping = False
+        self.state, self.progress, self.elapsed, self.status = "", 0, 0.0, {}
+        self.message, self.message_kind = "", ""
+        if isinstance(job, Mapping) and job.get("state"):
+            self._apply(dict(job))
+        if self.state in DONE_STATES:
+            return
+        self.running = True
+        self._halt = threading.Event()
+        self._thread = threading.Thread(
+            target=self._poll, args=(self._halt,), name=f"osparc-progress-{job_id[:8]}", daemon=True
+        )
+        self._thread.start()
+
+    def refresh(self) -> dict:
+        """Inspect the job once and show the answer."""
+        if self._job is None:
+            raise LabpanelsError("no job to follow: submit one or pass job=")
+        status = self.session.status(self._job)
+        self._apply(status)
+        return status
+
+    def stop(self) -> dict:
+        """Stop the job on the server (it ends ABORTED)."""
+        if self._job is None:
+            raise LabpanelsError("no job to stop")
+        self.stopping = True
+        try:
+            status = self.session.stop(self._job)
+        except Exception:
+            self.stopping = False
+            raise
+        self._apply(status)
+        return status
+
+    def wait(self, timeout: float | None = None) -> str:
+        """Wait until polling ended (the job finished); returns the state."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.state
+
+    def halt(self) -> None:
+        """Stop polling (the job keeps running on the server)."""
+        self._halt.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(5)
+        self.running = False
+
+    def close(self) -> None:
+        """Stop polling and close the widget."""
+        self.halt()
+        super().close()
+
+    # -- plumbing -----------------------------------------------------------------
+    def _poll(self, halt: threading.Event) -> None:
+        interval = self.poll_interval or self.session.poll_interval
+        failures = 0
+        while not halt.is_set():
+            try:
+                status = self.session.status(self._job)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                self.message, self.message_kind = (f"{friendly(exc)} (retrying)", "error")
+                if failures > 5 or not _transient(exc):
+                    self.message = friendly(exc)
+                    break
+                halt.wait(interval * failures)
+                continue
+            if halt.is_set():
+                break
+            self._apply(status)
+            if status.get("state") in DONE_STATES:
+                break
+            halt.wait(interval)
+        if not halt.is_set():
+            self.running = False
+
+    def _apply(self, status: Mapping[str, Any]) -> None:
+        state = str(status.get("state") or self.state)
+        self.status = dict(status)
+        self.progress = int(status.get("progress") or 0)
+        self.elapsed = self._elapsed(status)
+        self.state = state
+        if state in DONE_STATES:
+            self.running = False
+            self.stopping = False
+            if state == "SUCCESS":
+                self.progress = 100
+                self.message, self.message_kind = "Finished", "ok"
+            else:
+                errors = status.get("errors") or []
+                detail = "; ".join(
+                    str(e.get("msg", e)) if isinstance(e, Mapping) else str(e) for e in errors
+                )
+                self.message = f"{state}: {detail}" if detail else state
+                self.message_kind = "error"
+
+    def _elapsed(self, status: Mapping[str, Any]) -> float:
+        start = _parse_time(status.get("started_at")) or _parse_time(status.get("submitted_at"))
+        end = _parse_time(status.get("stopped_at"))
+        if start is not None:
+            until = end or datetime.now(timezone.utc)
+            return max(0.0, (until - start).total_seconds())
+        return time.monotonic() - self._seen_at if self._seen_at else 0.0
+
+    def _session_job(self, change: dict) -> None:
+        new = change["new"]
+        if new and str(new.get("id")) not in self._known:  # a new job: follow it
+            self.follow(new)
+
+    def _on_message(self, _widget: Any, content: dict, _buffers: list) -> None:
+        if content.get("type") == "stop":
+            try:
+                self.stop()
+            except Exception as exc:
+                self.message, self.message_kind = friendly(exc), "error"
+
+
+def _transient(exc: BaseException) -> bool:
+    from ..errors import ConnectionFailed, ServerError
+
+    return isinstance(exc, ConnectionFailed | ServerError)
+
+
+# --------------------------------------------------------------------------- results
+class LogLines(anywidget.AnyWidget):
+    """Log lines as text (the shared ``logview.js``); ``highlight`` marks lines by index."""
+
+    _esm = asset("logview.js")
+    _css = asset("panels.css")
+
+    title = Unicode("").tag(sync=True)
+    lines = List(Unicode()).tag(sync=True)
+    highlight = List(Int()).tag(sync=True)
+    empty_text = Unicode("No log yet").tag(sync=True)
+
+
+class OsparcResultViewer(w.VBox):
+    """A finished job's outputs (name, server type, value; files downloadable) and its
+    log, filterable by level and text, with the error of a failed job shown first.
+
+    Follows ``session.job`` and loads a job when it ends. Traits: ``state``, ``error``
+    (the failed job's message), ``outputs`` (values with the server's own types),
+    ``log`` (every line: ``n``, ``time``, ``level``, ``text``), ``levels`` and ``query``
+    (the log filters), ``error_line`` (index into ``log``; -1 when none).
+    """
+
+    state = Unicode("")
+    error = Unicode("")
+    outputs = Dict()
+    log = List()
+    levels = List(Unicode(), default_value=list(LEVELS))
+    query = Unicode("")
+    error_line = Int(-1)
+
+    def __init__(self, session: OsparcSession, job: Any = None, **kwargs: Any) -> None:
+        self.session = session
+        self.heading = w.Label("No job yet")
+        self.heading.add_class("lp-detail-title")
+        self.error_box = Message()
+        self.error_box.add_class("lp-error-banner")
+        self.error_box.add_class("lp-wrap")
+        self.table = Table(
+            columns=[
+                column("name", "Output", width="110px"),
+                column("title", "Title", width="minmax(120px, 2fr)"),
+                column("type", "Type", width="100px"),
+                column("value", "Value", width="minmax(120px, 2fr)"),
+            ],
+            key="name",
+            height=120,
+            selectable="multi",
+            empty_text="No outputs yet",
+        )
+        self.dest = w.Text(
+            placeholder="./osparc-outputs/<job id>",
+            description="Save to",
+            layout=w.Layout(flex="1 1 auto"),
+        )
+        download = w.Button(
+            description="Download files",
+            icon="download",
+            layout=w.Layout(width="auto"),
+            tooltip="Download the selected file outputs (all when none)",
+        )
+        self.level_boxes = {
+            lv: w.Checkbox(value=True, description=lv, indent=False, layout=w.Layout(width="110px"))
+            for lv in LEVELS
+        }
+        self.search_box = w.Text(placeholder="Filter log lines…", layout=w.Layout(width="240px"))
+        self.counts = w.Label()
+        self.lines = LogLines(title="Log")
+        reload = w.Button(description="Reload", icon="refresh", layout=w.Layout(width="auto"))
+        self.message = Message()
+        super().__init__(
+            [
+                w.HBox([self.heading, reload]),
+                self.error_box,
+                self.table,
+                w.HBox([self.dest, download]),
+                w.HBox([*self.level_boxes.values(), self.search_box, self.counts]),
+                self.lines,
+                self.message,
+            ],
+            **kwargs,
+        )
+        self.add_class("lp-panel")
+        self._job: Any = None
+        self._current = ""  # the id of the job shown
+        self._known: set[str] = set()
+        self._loaded: tuple[str, str] | None = None
+        self._lock = threading.Lock()
+        download.on_click(lambda _: self._safely(self.download))
+        reload.on_click(lambda _: self._safely(self.load))
+        for box in self.level_boxes.values():
+            box.observe(self._levels_ticked, names=["value"])
+        self.search_box.observe(self._typed, names=["value"])
+        self.observe(self._refilter, names=["levels", "query", "log"])
+        session.observe(self._session_job, names=["job"])
+        target = job if job is not None else session.job
+        if target:
+            self._job = target
+            if isinstance(target, Mapping) and target.get("state") in DONE_STATES:
+                self._safely(self.load, target)
+            else:
+                self.heading.value = f"Job {_job_id(target)}: results appear when it ends"
+
+    # -- loading -----------------------------------------------------------------------
+    def load(self, job: Any = None) -> dict:
+        """Read the job's status, outputs and log (once it has ended); returns the status."""
+        job = job if job is not None else (self._job or self.session.job)
+        if not job:
+            raise LabpanelsError("no job to show: submit one or pass job=")
+        with self._lock:
+            self._job = job
+            status = self.session.status(job)
+            job_id = str(status.get("job_id") or _job_id(job))
+            self._current = job_id
+            self._known.add(job_id)
+            state = str(status.get("state"))
+            self.state = state
+            if state not in DONE_STATES:
+                self.heading.value = f"Job {job_id} is {state}: results appear when it ends"
+                return status
+            self._loaded = (job_id, state)
+            self.heading.value = f"Job {job_id}: {state}"
+            self._show_error(status)
+            self._show_outputs(job, state)
+            self._show_log(job)
+            return status
+
+    def _show_error(self, status: Mapping[str, Any]) -> None:
+        state = str(status.get("state"))
+        if state == "SUCCESS":
+            self.error = ""
+            self.error_box.clear()
+            return
+        errors = status.get("errors") or []
+        detail = "; ".join(
+            str(e.get("msg", e)) if isinstance(e, Mapping) else str(e) for e in errors
+        )
+        if not detail:
+            detail = (
+                "stopped before it finished"
+                if state == "ABORTED"
+                else "no message from the server; see the log below"
+            )
+        self.error = detail
+        self.error_box.show(f"Job {state}: {detail}", "error")
+
+    def _show_outputs(self, job: Any, state: str) -> None:
+        if state != "SUCCESS":  # a failed job has no results worth showing
+            self.outputs = {}
+            self.table.set_rows([])
+            self.table.empty_text = f"No outputs: the job {state.lower()}"
+            return
+        results = self.session.outputs(job)
+        titles: dict[str, str] = {}
+        solver = (job.get("solver"), job.get("version")) if isinstance(job, Mapping) else None
+        if solver and all(solver):
+            try:
+                titles = {
+                    str(p["key"]): str((p.get("content_schema") or {}).get("title", ""))
+                    for p in self.session.output_ports(solver)
+                }
+            except LabpanelsError:
+                titles = {}
+        self.outputs = results
+        rows = []
+        for name, value in results.items():
+            kind = value_type(value)
+            if kind == "file":
+                shown = str(value.get("filename"))
+                kind = f"file ({value.get('content_type') or '?'})"
+            else:
+                shown = json.dumps(value) if not isinstance(value, str) else value
+            rows.append({"name": name, "title": titles.get(name, ""), "type": kind, "value": shown})
+        self.table.set_rows(rows)
+
+    def _show_log(self, job: Any) -> None:
+        try:
+            raw = self.session.log_lines(job)
+        except JobNotFinished:
+            raw = []
+            self.lines.empty_text = "The server has no log for this job yet"
+        entries = []
+        for n, line in enumerate(raw):
+            match = _TIMESTAMP.match(line)
+            text = line[match.end() :] if match else line
+            entries.append(
+                {
+                    "n": n,
+                    "time": match.group(1) if match else "",
+                    "level": log_level(text),
+                    "text": line,
+                }
+            )
+        self.error_line = self._find_error_line(entries)
+        self.log = entries
+
+    def _find_error_line(self, entries: list[dict]) -> int:
+        if self.state == "SUCCESS":
+            return -1
+        wanted = [part.strip().lower() for part in self.error.split(";") if part.strip()]
+        for entry in reversed(entries):
+            if any(part in entry["text"].lower() for part in wanted):
+                return int(entry["n"])
+        errors = [e for e in entries if e["level"] == "ERROR"]
+        return int(errors[-1]["n"]) if errors else -1
+
+    # -- filters --------------------------------------------------------------------------
+    def filter_log(
+        self, levels: Iterable[str] | None = None, text: str | None = None
+    ) -> list[dict]:
+        """Show only lines of ``levels`` (INFO, WARNING, ERROR, DEBUG) containing ``text``."""
+        if levels is not None:
+            chosen = [lv.upper() for lv in levels]
+            bad = [lv for lv in chosen if lv not in LEVELS]
+            if bad:
+                raise ValueError(f"unknown level {', '.join(bad)}: use {', '.join(LEVELS)}")
+            for lv, box in self.level_boxes.items():
+                box.value = lv in chosen
+        if text is not None:
+            self.search_box.value = text
+        return self.visible_log()
+
+    def visible_log(self) -> list[dict]:
+        """The log lines that pass the level and text filters."""
+        needle = self.query.strip().lower()
+        return [
+            e
+            for e in self.log
+            if e["level"] in self.levels and (not needle or needle in e["text"].lower())
+        ]
+
+    def _levels_ticked(self, _change: dict) -> None:
+        self.levels = [lv for lv, box in self.level_boxes.items() if box.value]
+
+    def _typed(self, change: dict) -> None:
+        self.query = change["new"]
+
+    def _refilter(self, _change: Any = None) -> None:
+        shown = self.visible_log()
+        self.lines.lines = [e["text"] for e in shown]
+        self.lines.highlight = [i for i, e in enumerate(shown) if e["n"] == self.error_line]
+        by_level = {lv: sum(e["level"] == lv for e in self.log) for lv in LEVELS}
+        for lv, box in self.level_boxes.items():
+            box.description = f"{lv} ({by_level[lv]})"
+        self.counts.value = f"{len(shown)} of {len(self.log)} lines"
+
+    # -- downloads ---------------------------------------------------------------------
+    def download(
+        self, names: Iterable[str] | None = None, dest: str | Path | None = None
+    ) -> list[Path]:
+        """Download file outputs (the selected ones, else all) into ``dest``
+        (default ``./osparc-outputs/<job id>/<output name>/``)."""
+        if not self.outputs:
+            raise LabpanelsError("no outputs to download (has the job succeeded?)")
+        chosen = (
+            list(names) if names is not None else (list(self.table.selected) or list(self.outputs))
+        )
+        files = {
+            n: self.outputs[n]
+            for n in chosen
+            if n in self.outputs and value_type(self.outputs[n]) == "file"
+        }
+        if not files:
+            raise LabpanelsError("none of the chosen outputs is a file")
+        if dest is None and self.dest.value.strip():
+            dest = self.dest.value.strip()
+        job_id = self._loaded[0] if self._loaded else "job"
+        root = Path(dest) if dest is not None else Path("osparc-outputs") / job_id
+        saved = [self.session.download_output(value, root / name) for name, value in files.items()]
+        self.message.show(f"Saved {len(saved)} file(s) in {root}", "ok")
+        return saved
+
+    # -- reactions -------------------------------------------------------------------------
+    def _safely(self, action: Callable[..., Any], *args: Any) -> None:
+        with self.message.reporting():
+            action(*args)
+
+    def _session_job(self, change: dict) -> None:
+        new = change["new"]
+        if not new or self._lock.locked():
+            return
+        job_id, state = str(new.get("id")), str(new.get("state"))
+        if job_id != self._current:
+            if job_id in self._known:
+                return  # a late status of an earlier job: stay with the current one
+            self._known.add(job_id)
+            self._current, self._job, self._loaded = job_id, new, None
+            self.state, self.error, self.outputs, self.log = state, "", {}, []
+            self.error_box.clear()
+            self.table.set_rows([])
+            self.heading.value = f"Job {job_id} is {state}: results appear when it ends"
+        if state in DONE_STATES and self._loaded != (job_id, state):
+            self._safely(self.load, new)
+
+
+def _job_id(job: Any) -> str:
+    if isinstance(job, Mapping):
+        return str(job.get("id") or job.get("job_id"))
+    return str(job)

@@ -1,0 +1,552 @@
+"""TaskBuilder: compose a vantage6 task by clicking, see the same task as code, send it once.
+
+The form is drawn from :mod:`labpanels.vantage6.catalogue`: a described function gets
+typed fields (a column picker for a column argument, a number box for an int ...);
+anything else gets a JSON editor that is checked before anything is sent. The code
+view shows the lesson's ``client.task.create(...)`` call for what the form holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ipywidgets as w
+
+from ..vantage6 import catalogue
+from .common import Message, friendly, vantage6_session
+
+__all__ = ["TaskBuilder", "task_code"]
+
+_WIDE = w.Layout(width="100%")
+_LABEL = w.Layout(width="130px", min_width="130px")
+
+
+def _plain(text: Any) -> str:
+    """Server text made safe for a one-line comment in generated code."""
+    return " ".join(str(text).split())
+
+
+def task_code(*, collaboration: int, organizations: Sequence[int], name: str, image: str,
+              description: str, method: str, kwargs: Mapping[str, Any],
+              databases: Sequence[str], args: Sequence[Any] = (),
+              collaboration_name: str = "", organization_names: Sequence[str] = ()) -> str:
+    """The lesson's ``client.task.create(...)`` call for a task, as Python source."""
+    input_: dict[str, Any] = {"method": method}
+    if args:
+        input_["args"] = list(args)
+    input_["kwargs"] = dict(kwargs)
+    collab_note = f"  # {_plain(collaboration_name)}" if collaboration_name else ""
+    org_note = (f"  # {', '.join(_plain(n) for n in organization_names)}"
+                if organization_names else "")
+    return "\n".join([
+        "task = client.task.create(",
+        f"    collaboration={int(collaboration)!r},{collab_note}",
+        f"    organizations={[int(o) for o in organizations]!r},{org_note}",
+        f"    name={name!r},",
+        f"    image={image!r},",
+        f"    description={description!r},",
+        f"    input_={input_!r},",
+        f"    databases={[{'label': d} for d in databases]!r},",
+        ")",
+    ])
+
+
+def _field(label: str, widget: w.Widget, help_text: str = "") -> w.Widget:
+    row = [w.Label(label, layout=_LABEL), widget]
+    box = w.HBox(row, layout=w.Layout(align_items="center", width="100%"))
+    if not help_text:
+        return box
+    note = w.Label(help_text, layout=w.Layout(margin="0 0 0 134px"))
+    note.add_class("lp-help")
+    return w.VBox([box, note], layout=_WIDE)
+
+
+def _input_for(arg: catalogue.Argument, columns: Sequence[str]) -> w.Widget:
+    """The form field for one argument."""
+    default = None if arg.required else arg.default
+    if arg.type == "column":
+        return w.Combobox(value=default or "", options=list(columns), ensure_option=False,
+                          placeholder="column name", layout=_WIDE)
+    if arg.type == "columns":
+        chosen = tuple(c for c in (default or ()) if c in columns)
+        return w.SelectMultiple(options=list(columns), value=chosen, rows=min(6, len(columns)),
+                                layout=_WIDE)
+    if arg.type == "int" and default is not None:
+        return w.IntText(value=int(default), layout=w.Layout(width="160px"))
+    if arg.type == "float" and default is not None:
+        return w.FloatText(value=float(default), layout=w.Layout(width="160px"))
+    if arg.type == "bool":
+        return w.Checkbox(value=bool(default), indent=False)
+    if arg.type == "json":
+        return w.Text(value="" if default is None else json.dumps(default),
+                      placeholder="JSON, e.g. [2, 3]", layout=_WIDE)
+    return w.Text(value="" if default is None else str(default), layout=_WIDE)
+
+
+def _read(widget: w.Widget) -> Any:
+    value = widget.value
+    return list(value) if isinstance(value, tuple) else value
+
+
+class TaskBuilder(w.VBox):
+    """Compose and submit a task for the session's current collaboration.
+
+    Every control has a plain-method twin: :meth:`set` fills the form,
+    :meth:`values` reads it (checked), :meth:`code` is the code view and
+    :meth:`submit` sends it, exactly once; the new task reaches the other panels
+    through ``session.last_task``.
+    """
+
+    def __init__(self, session: Any, *, columns: Sequence[str] | None = None,
+                 **kwargs: Any) -> None:
+        self.session = vantage6_session(session)
+        self.columns = list(columns) if columns is not None else catalogue.demo_columns()
+        self.header = w.Label("Choose a collaboration first")
+        self.organizations = w.SelectMultiple(options=[], rows=5, layout=_WIDE)
+        images = catalogue.images()
+        self.image = w.Combobox(value=images[0] if images else "", options=images,
+                                ensure_option=False, placeholder="algorithm image",
+                                layout=_WIDE)
+        self.method_choice = w.Dropdown(options=[], layout=_WIDE)
+        self.method_text = w.Text(placeholder="function name", layout=_WIDE)
+        self.method_box = w.Box([self.method_choice], layout=_WIDE)
+        self.help = w.Label()
+        self.help.add_class("lp-help")
+        self.json_mode = w.ToggleButton(value=False, description="Edit as JSON",
+                                        tooltip="Edit the arguments as a JSON object",
+                                        layout=w.Layout(width="auto"))
+        self.json_editor = w.Textarea(value="{}", rows=5, layout=_WIDE,
+                                      placeholder='{"column_name": "age"}')
+        self.json_editor.add_class("lp-code")
+        self.arguments = w.VBox(layout=_WIDE)
+        self.fields: dict[str, w.Widget] = {}
+        self.databases = w.Text(value="default", placeholder="database labels, comma separated",
+                                layout=_WIDE)
+        self.name = w.Text(placeholder="a name to find the task by", layout=_WIDE)
+        self.description = w.Textarea(rows=2, layout=_WIDE)
+        self.code_view = w.Textarea(rows=10, disabled=True, layout=_WIDE)
+        self.code_view.add_class("lp-code")
+        self.submit_button = w.Button(description="Submit", button_style="primary",
+                                      icon="paper-plane")
+        self.message = Message()
+        super().__init__([
+            self.header,
+            _field("Organizations", self.organizations),
+            _field("Image", self.image),
+            _field("Function", self.method_box),
+            self.help,
+            w.HBox([w.Label("Arguments", layout=_LABEL), self.json_mode]),
+            self.arguments,
+            _field("Databases", self.databases),
+            _field("Name", self.name),
+            _field("Description", self.description),
+            w.Label("The same task in code (with the lesson's client):"),
+            self.code_view,
+            w.HBox([self.submit_button]),
+            self.message,
+        ], **kwargs)
+        self.add_class("lp-panel")
+        self.add_class("lp-task-builder")
+        self._guard = threading.Lock()
+        self.sending = False
+        self._thread: threading.Thread | None = None
+        self._quiet_until = 0.0
+        self._orgs: list[dict] = []  # organizations of the collaboration, with node status
+        self._auto_name = ""
+        self._repeat = 0
+        self._central: bool | None = None
+        self.last_submitted: dict | None = None
+
+        self.image.observe(self._image_changed, names=["value"])
+        self.method_choice.observe(self._method_changed, names=["value"])
+        self.method_text.observe(self._method_changed, names=["value"])
+        self.json_mode.observe(self._json_mode_changed, names=["value"])
+        for widget in (self.organizations, self.json_editor, self.databases, self.name,
+                       self.description):
+            widget.observe(self._changed, names=["value"])
+        self.submit_button.on_click(self._clicked)
+        self.session.observe(self._collaboration_changed, names=["collaboration", "logged_in"])
+        self.session.observe(self._nodes_changed, names=["node_status"])
+        self.session.observe(self._key_changed, names=["key_loaded"])
+        self._image_changed()
+        if self.session.logged_in and self.session.collaboration:
+            with self.message.reporting():
+                self.refresh()
+
+    # -- reading the form ----------------------------------------------------------------
+    @property
+    def method(self) -> str:
+        """The chosen function's name."""
+        widget = self.method_box.children[0] if self.method_box.children else self.method_text
+        return (widget.value or "").strip()
+
+    @property
+    def function(self) -> catalogue.Function | None:
+        """The catalogue's description of the chosen function, if any."""
+        return catalogue.function(self.image.value, self.method)
+
+    def kwargs(self) -> dict[str, Any]:
+        """The arguments as the task will send them; ValueError with the reason if not valid."""
+        fn = self.function
+        if fn is None or self.json_mode.value:
+            text = self.json_editor.value.strip() or "{}"
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise ValueError(f"the arguments are not valid JSON: {exc.msg} at line "
+                                 f"{exc.lineno}, column {exc.colno}") from None
+            if not isinstance(value, dict):
+                raise ValueError('the arguments must be a JSON object, e.g. {"column_name": '
+                                 '"age"}')
+            return fn.kwargs(value) if fn is not None else value
+        return fn.kwargs({name: _read(widget) for name, widget in self.fields.items()})
+
+    def values(self) -> dict[str, Any]:
+        """What :meth:`submit` will send, as ``session.create_task`` arguments (checked)."""
+        collab = self.session.collaboration
+        if not collab:
+            raise ValueError("choose a collaboration first")
+        image = (self.image.value or "").strip()
+        if not image:
+            raise ValueError("give the algorithm's image")
+        if not self.method:
+            raise ValueError("choose the function to run")
+        organizations = list(self.organizations.value)
+        if not organizations:
+            raise ValueError("choose at least one organization")
+        databases = [d.strip() for d in self.databases.value.split(",") if d.strip()]
+        return {"image": image, "method": self.method, "organizations": organizations,
+                "collaboration": collab["id"], "kwargs": self.kwargs(),
+                "databases": databases or ["default"],
+                "name": self.name.value.strip() or self._auto_name or self._new_name(),
+                "description": self.description.value}
+
+    def code(self) -> str:
+        """The code view's text: the form as a ``client.task.create(...)`` call."""
+        try:
+            v = self.values()
+        except ValueError as exc:
+            return f"# Not ready yet: {friendly(exc)}"
+        names = {o["id"]: o["name"] for o in self._orgs}
+        return task_code(collaboration=v["collaboration"], organizations=v["organizations"],
+                         name=v["name"], image=v["image"], description=v["description"],
+                         method=v["method"], kwargs=v["kwargs"], databases=v["databases"],
+                         collaboration_name=self.session.collaboration["name"],
+                         organization_names=[names.get(o, str(o)) for o in v["organizations"]])
+
+    # -- filling the form ----------------------------------------------------------------
+    def set(self, *, image: str | None = None, method: str | None = None,
+            kwargs: Mapping[str, Any] | None = None, organizations: Sequence[int] | None = None,
+            databases: Sequence[str] | str | None = None, name: str | None = None,
+            description: str | None = None) -> TaskBuilder:
+        """Fill the form, as clicking would. Unknown organizations or arguments raise
+        ValueError."""
+        if image is not None:
+            self.image.value = image
+        if method is not None:
+            if isinstance(self.method_box.children[0], w.Dropdown):
+                if method not in self.method_choice.options:
+                    raise ValueError(f"{self.image.value} has no function {method!r}; its "
+                                     f"functions: {', '.join(self.method_choice.options)}")
+                self.method_choice.value = method
+            else:
+                self.method_text.value = method
+        if kwargs is not None:
+            self._fill_arguments(dict(kwargs))
+        if organizations is not None:
+            known = {o["id"] for o in self._orgs}
+            wanted = [int(o["id"] if isinstance(o, Mapping) else o) for o in organizations]
+            outside = [o for o in wanted if o not in known]
+            if outside:
+                raise ValueError(f"organization(s) {', '.join(map(str, outside))} are not in "
+                                 "the current collaboration")
+            self.organizations.value = tuple(wanted)
+        if databases is not None:
+            self.databases.value = (databases if isinstance(databases, str)
+                                    else ", ".join(databases))
+        if name is not None:
+            self.name.value = name
+        if description is not None:
+            self.description.value = description
+        self._update_code()
+        return self
+
+    def _fill_arguments(self, kwargs: dict[str, Any]) -> None:
+        fn = self.function
+        if fn is None or self.json_mode.value:
+            self.json_editor.value = json.dumps(kwargs, indent=2)
+            return
+        fn.check_names(kwargs)
+        for arg in fn.arguments:
+            widget = self.fields[arg.name]
+            value = kwargs.get(arg.name, None if arg.required else arg.default)
+            if arg.type == "columns":
+                value = [value] if isinstance(value, str) else list(value or [])
+                extra = [c for c in value if c not in widget.options]
+                if extra:
+                    widget.options = list(widget.options) + extra
+                widget.value = tuple(value)
+            elif arg.type == "json":
+                widget.value = "" if value is None else json.dumps(value)
+            elif isinstance(widget, w.Checkbox):
+                widget.value = bool(value)
+            elif isinstance(widget, (w.IntText, w.FloatText)):
+                widget.value = value if value is not None else 0
+            else:
+                widget.value = "" if value is None else str(value)
+
+    def refresh(self) -> None:
+        """Read the current collaboration's organizations and node status again."""
+        collab = self.session.collaboration
+        if not collab or not self.session.logged_in:
+            self._orgs = []
+            self.organizations.options = []
+            self.header.value = "Choose a collaboration first"
+            self._update_code()
+            return
+        orgs = self.session.organizations(collab)
+        nodes = self.session.nodes(collab)
+        by_org = {n["organization_id"]: n for n in nodes}
+        self._orgs = sorted(({"id": o["id"], "name": o["name"] or str(o["id"]),
+                              "node_id": by_org.get(o["id"], {}).get("id"),
+                              "status": by_org[o["id"]]["status"] if o["id"] in by_org
+                              else "no node"} for o in orgs),
+                            key=lambda o: (str(o["name"]).lower(), o["id"]))
+        self._show_header()
+        self._relabel(self._default_organizations())
+
+    # -- sending -------------------------------------------------------------------------
+    def submit(self, *, raise_errors: bool = False) -> dict | None:
+        """Create the task (never twice; never retried) and return it. A refusal is shown
+        in the panel and gives None (or raises, with ``raise_errors``)."""
+        if not self._begin():
+            return None
+        try:
+            return self._create(raise_errors)
+        finally:
+            self._end()
+
+    def close(self) -> None:
+        """Stop following the session and close the panel."""
+        with contextlib.suppress(ValueError):
+            self.session.unobserve(self._collaboration_changed,
+                                   names=["collaboration", "logged_in"])
+            self.session.unobserve(self._nodes_changed, names=["node_status"])
+            self.session.unobserve(self._key_changed, names=["key_loaded"])
+        super().close()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for a submission started by a click to end."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _begin(self) -> bool:
+        with self._guard:
+            if self.sending:
+                return False
+            self.sending = True
+        self.submit_button.disabled = True
+        self.submit_button.description = "Sending…"
+        return True
+
+    def _end(self) -> None:
+        self._quiet_until = time.monotonic() + 1.0
+        self.submit_button.description = "Submit"
+        self.submit_button.disabled = False
+        self.sending = False
+
+    def _create(self, raise_errors: bool) -> dict | None:
+        try:
+            values = self.values()
+            self.message.show("Sending the task…", "info")
+            task = self.session.create_task(
+                values["image"], values["method"], organizations=values["organizations"],
+                collaboration=values["collaboration"], kwargs=values["kwargs"],
+                databases=values["databases"], name=values["name"],
+                description=values["description"])
+        except Exception as exc:
+            self.message.show(friendly(exc), "error")
+            if raise_errors:
+                raise
+            return None
+        self.last_submitted = values
+        self.message.show(f"Task {task['id']} created: {task['name']}", "ok")
+        if self.name.value.strip() in ("", self._auto_name):
+            self._set_auto_name()
+        return task
+
+    def _clicked(self, _button: Any) -> None:
+        # a second click that was queued while the first was sending lands here after
+        # the button came back: ignore it for a moment, and always while sending
+        if time.monotonic() < self._quiet_until or not self._begin():
+            return
+
+        def run() -> None:
+            try:
+                self._create(False)
+            finally:
+                self._end()
+
+        self._thread = threading.Thread(target=run, name="labpanels-submit", daemon=True)
+        self._thread.start()
+
+    # -- reactions -----------------------------------------------------------------------
+    def _image_changed(self, _change: Any = None) -> None:
+        algo = catalogue.algorithm(self.image.value)
+        if algo is not None:
+            names = [f.name for f in algo.functions]
+            keep = self.method if self.method in names else names[0] if names else None
+            self.method_box.children = [self.method_choice]
+            if list(self.method_choice.options) != names:
+                self.method_choice.options = names
+            self.method_choice.value = keep
+        else:
+            self.method_box.children = [self.method_text]
+        self._method_changed()
+
+    def _method_changed(self, _change: Any = None) -> None:
+        fn = self.function
+        self.help.value = fn.help if fn else (
+            "" if catalogue.algorithm(self.image.value) else
+            "This image is not in the catalogue: type the function and give its arguments "
+            "as JSON.")
+        self.json_mode.disabled = fn is None
+        self._build_form()
+        central = bool(fn and fn.central)
+        if self._central is not None and central != self._central and self._orgs:
+            self.organizations.value = tuple(self._default_organizations(central))
+        self._central = central
+        if not self.name.value or self.name.value == self._auto_name:
+            self._set_auto_name()
+        self._update_code()
+
+    def _json_mode_changed(self, change: Any) -> None:
+        if change["new"]:
+            self.json_editor.value = json.dumps(self.kwargs_form_values(), indent=2)
+            self._build_form()
+        else:  # back to the form, with what the JSON said where it fits
+            try:
+                typed = json.loads(self.json_editor.value or "{}")
+            except ValueError:
+                typed = {}
+            self._build_form()
+            if isinstance(typed, dict):
+                with contextlib.suppress(ValueError, TypeError):
+                    self._fill_arguments(typed)
+        self._update_code()
+
+    def kwargs_form_values(self) -> dict[str, Any]:
+        """The typed fields' values as they stand (unchecked, defaults included)."""
+        fn = self.function
+        out = {}
+        for name, widget in self.fields.items():
+            arg = fn.argument(name) if fn else None
+            value = _read(widget)
+            if arg is not None and arg.type == "json" and isinstance(value, str):
+                with contextlib.suppress(ValueError):
+                    value = json.loads(value) if value.strip() else None
+            if value not in (None, "", []):
+                out[name] = value
+        return out
+
+    def _build_form(self) -> None:
+        fn = self.function
+        if fn is None or self.json_mode.value:
+            self.fields = {}
+            self.arguments.children = [self.json_editor]
+            return
+        if set(self.fields) == {a.name for a in fn.arguments} and \
+                self.arguments.children and self.arguments.children[0] is not self.json_editor:
+            return  # same arguments: keep what the user typed
+        fields, rows = {}, []
+        for arg in fn.arguments:
+            widget = _input_for(arg, self.columns)
+            widget.observe(self._changed, names=["value"])
+            fields[arg.name] = widget
+            label = arg.name + ("" if arg.required else " (optional)")
+            rows.append(_field(label, widget, arg.help))
+        for old in self.fields.values():
+            old.close()
+        self.fields = fields
+        self.arguments.children = rows or [w.Label("This function takes no arguments.")]
+
+    def _changed(self, _change: Any = None) -> None:
+        self._update_code()
+
+    def _update_code(self) -> None:
+        self.code_view.value = self.code()
+
+    def _new_name(self) -> str:
+        """A name that finds this task again: the function and the time, and a number
+        when the last name would repeat (two tasks within a second)."""
+        name = f"{self.method or 'task'} ({dt.datetime.now():%Y-%m-%d %H:%M:%S})"
+        if name == self._auto_name or (self.last_submitted
+                                       and name == self.last_submitted["name"]):
+            self._repeat += 1
+            return f"{name} #{self._repeat + 1}"
+        self._repeat = 0
+        return name
+
+    def _set_auto_name(self) -> None:
+        self._auto_name = self._new_name()
+        self.name.value = self._auto_name
+
+    def _collaboration_changed(self, _change: Any) -> None:
+        with self.message.reporting():
+            self.refresh()
+
+    def _key_changed(self, _change: Any) -> None:
+        self._show_header()
+
+    def _nodes_changed(self, change: Any) -> None:
+        if not self._orgs:
+            return
+        nodes = change["new"] or {}
+        changed = False
+        for org in self._orgs:
+            node = nodes.get(org["node_id"]) if org["node_id"] is not None else None
+            if node and node.get("status") and node["status"] != org["status"]:
+                org["status"] = node["status"]
+                changed = True
+        if changed:
+            self._relabel(list(self.organizations.value))
+
+    def _show_header(self) -> None:
+        collab = self.session.collaboration
+        if not collab:
+            self.header.value = "Choose a collaboration first"
+            return
+        text = f"Collaboration: {collab['name']}"
+        if collab.get("encrypted"):
+            text += (" (encrypted; your organization's key is loaded)" if self.session.key_loaded
+                     else " (encrypted: load your organization's private key before sending)")
+        self.header.value = text
+
+    def _relabel(self, selected: Sequence[int]) -> None:
+        def label(org: dict) -> str:
+            if org["status"] == "online":
+                return org["name"]
+            return f"{org['name']} ({'no node' if org['status'] == 'no node' else 'offline'})"
+
+        self.organizations.options = [(label(o), o["id"]) for o in self._orgs]
+        ids = {o["id"] for o in self._orgs}
+        self.organizations.value = tuple(i for i in selected if i in ids)
+        self._update_code()
+
+    def _default_organizations(self, central: bool | None = None) -> list[int]:
+        """Online organizations; for a central function one of them (your own if you can)."""
+        if central is None:
+            fn = self.function
+            central = bool(fn and fn.central)
+        online = [o["id"] for o in self._orgs if o["status"] == "online"]
+        if not central:
+            return online
+        own = (self.session.organization or {}).get("id")
+        return [own] if own in online else online[:1]

@@ -1,0 +1,157 @@
+"""The vantage6 dashboard clicked through in a real browser against the local platform."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.harness import markdown
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+pytestmark = [pytest.mark.browser, pytest.mark.platform]
+
+PASSWORD_OF = "PhY24-rs1"
+
+
+def _dashboard_cells(v6: dict) -> list[str]:
+    return [
+        "from labpanels.vantage6 import Vantage6Session\n"
+        "from labpanels.widgets import Vantage6Dashboard\n"
+        f"session = Vantage6Session({v6['url']!r})\n"
+        "dash = Vantage6Dashboard(session)\n"
+        "dash",
+    ]
+
+
+def _tab(nb, title: str) -> None:
+    nb.panel.get_by_role("tab", name=title).click()
+
+
+def _row(scope, text: str):
+    return scope.locator(".lp-table-row", has_text=text).first
+
+
+def _workshop_notebook_1(platform, folder: Path) -> tuple[list, dict]:
+    """Notebook 1's cells as they are, and the kernel environment to find the platform."""
+    connection = folder / "demo.json"
+    connection.write_text(json.dumps(platform.info))
+    nb = nbformat.read(NOTEBOOKS / "1-vantage6-by-clicking.ipynb", as_version=4)
+    cells = [c.source if c.cell_type == "code" else markdown(c.source) for c in nb.cells]
+    return cells, {"LABPANELS_DEMO_INFO": str(connection)}
+
+
+@pytest.mark.parametrize("source", ["dashboard", "workshop-notebook-1"])
+def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
+    password = v6["users"][PASSWORD_OF]["password"]
+    if source == "dashboard":
+        nb = notebook(_dashboard_cells(v6), name="dashboard.ipynb")
+    else:
+        cells, env = _workshop_notebook_1(platform, tmp_path)
+        nb = notebook(cells, name="1-vantage6-by-clicking.ipynb", env=env)
+    shot = (lambda name, where=None: nb.screenshot(name, where)) if source == "dashboard" else (
+        lambda name, where=None: nb.screenshot(f"notebook-1-{name}", where))
+    login = nb.panel.locator(".lp-login")
+    shot("login-panel", login)
+    login.locator("input[name=username]").fill(PASSWORD_OF)
+    login.locator("input[name=password]").fill(password)
+    login.get_by_role("button", name="Log in").click()
+    nb.wait_kernel("print(session.logged_in)", "True", timeout=30)
+    expect(login.locator(".lp-login-who")).to_have_text("Logged in as PhY24-rs1 (PhY24-consortium)")
+    expect(login.locator("input[name=password]")).to_have_value("")
+
+    # collaborations: the dashboard opened the tab itself after the login
+    browser = nb.panel.locator(".lp-panel").first
+    collabs = browser.locator(".lp-table").first
+    expect(_row(collabs, "GHT_consortium")).to_contain_text("3 of 4")
+    _row(collabs, "GHT_consortium").click()
+    nb.wait_kernel("print((session.collaboration or {}).get('name'))", "GHT_consortium")
+    nodes = browser.locator(".lp-table").nth(2)
+    expect(_row(nodes, "HERMES_organization")).to_contain_text("never seen")
+    _row(collabs, "PhY-research").click()
+    nb.wait_kernel("print((session.collaboration or {}).get('name'))", "PhY-research")
+    expect(nodes.locator(".lp-status-online")).to_have_count(4)
+    shot("collaboration-browser", browser)
+
+    # build and submit partial_average by clicking
+    _tab(nb, "New task")
+    builder = nb.panel.locator(".lp-task-builder")
+    builder.locator("select").filter(has=nb.page.locator("option", has_text="partial_average")
+                                     ).select_option("partial_average")
+    column = builder.locator(".widget-hbox", has=nb.page.get_by_text("column_name", exact=True)
+                             ).locator("input")
+    column.fill("age")
+    column.press("Tab")
+    nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'age'}")
+    expect(builder.locator("textarea").last).to_have_value(re.compile(r"'column_name': 'age'"))
+    shot("task-builder", builder)
+    builder.get_by_role("button", name="Submit").click()
+    nb.wait_kernel("print(session.last_task is not None)", "True", timeout=30)
+    nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "completed",
+                   timeout=60)
+    expect(nb.panel.locator(".lp-progress")).to_contain_text("4 of 4", timeout=30_000)
+    shot("job-progress", nb.panel.locator(".lp-progress"))
+
+    # read the results
+    _tab(nb, "Results")
+    results = nb.panel.locator(".lp-results")
+    for org in v6["collaborations"]["PhY-research"]["organizations"]:
+        expect(_row(results, org)).to_be_visible()
+    shot("result-viewer", results)
+
+    # the failing case: a text column
+    _tab(nb, "New task")
+    column.fill("sex")
+    column.press("Tab")
+    nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'sex'}")
+    builder.get_by_role("button", name="Submit").click()
+    nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "failed",
+                   timeout=60)
+    _tab(nb, "Results")
+    failures = results.locator(".lp-table", has_text="Status").last
+    expect(failures.locator(".lp-status-failed").first).to_be_visible()
+    nb.wait_kernel("print(dash.results.failures.rows != [])", "True")
+    first_failure = nb.kernel("print(next(r['id'] for r in dash.results.failures.rows "
+                              "if 'does not hold numbers' in (r.get('error') or '')))")
+    failures.locator(f".lp-table-row[data-key='{first_failure}']").click()
+    expect(results.locator(".lp-log-error").first).to_contain_text(
+        "Column 'sex' does not hold numbers")
+    shot("failed-run-log", results)
+
+    # nothing secret is saved with the notebook
+    nb.save()
+    saved = json.dumps(nb.saved_json())
+    token = nb.kernel("print(session._auth.access)")
+    assert password not in saved
+    assert token not in saved and "refresh_token" not in saved
+    assert "PRIVATE KEY" not in saved
+
+
+def test_server_text_is_never_html(notebook, platform, v6):
+    name = '<img src=x onerror="window.__pwned=1">'
+    with platform.root_http() as root:
+        org = root.post("organization", json={"name": name, "country": "<b>bold</b>"})
+        me = v6["organizations"]["PhY24-consortium"]["id"]
+        collab = root.post("collaboration", json={"name": "XSS-browser", "encrypted": False,
+                                                  "organization_ids": [org["id"], me]})
+        node = root.post("node", json={"organization_id": org["id"],
+                                       "collaboration_id": collab["id"]})
+        try:
+            cells = _dashboard_cells(v6) + [
+                f"session.login('PhY24-rs1', {v6['users']['PhY24-rs1']['password']!r})\n"
+                "session.select('XSS-browser')"]
+            nb = notebook(cells, name="xss.ipynb")
+            browser = nb.panel.locator(".lp-panel").first
+            expect(browser.get_by_text(name, exact=True).first).to_be_visible()
+            expect(browser.get_by_text("<b>bold</b>", exact=True)).to_be_visible()
+            assert nb.page.evaluate("() => window.__pwned === undefined")
+            assert nb.panel.locator("img[src=x]").count() == 0
+        finally:
+            root.delete(f"node/{node['id']}")
+            root.delete(f"collaboration/{collab['id']}", params={"delete_dependents": "true"})
+            root.delete(f"organization/{org['id']}")
