@@ -1,5 +1,7 @@
 """Run every benchmark: ``python -m benchmarks``."""
 
-from benchmarks import vantage6
+from benchmarks import download, node_table, vantage6
 
 vantage6.main()
+download.main()
+node_table.main()
