@@ -201,22 +201,22 @@ class PennsieveService:
 
     def get(self, url: str, **kwargs: Any) -> Any:
         """GET a Pennsieve URL (relative to the host, or absolute); the decoded JSON."""
-        with self.session._working():
+        with self.session.working():
             return self.session.http.get(self._absolute(url), **kwargs)
 
     def post(self, url: str, json: Any = None, **kwargs: Any) -> Any:
         """POST JSON to a Pennsieve URL; the decoded JSON."""
-        with self.session._working():
+        with self.session.working():
             return self.session.http.post(self._absolute(url), json=json, **kwargs)
 
     def put(self, url: str, json: Any = None, **kwargs: Any) -> Any:
         """PUT JSON to a Pennsieve URL; the decoded JSON."""
-        with self.session._working():
+        with self.session.working():
             return self.session.http.put(self._absolute(url), json=json, **kwargs)
 
     def delete(self, url: str, **kwargs: Any) -> Any:
         """DELETE a Pennsieve URL; the decoded JSON."""
-        with self.session._working():
+        with self.session.working():
             return self.session.http.delete(self._absolute(url), **kwargs)
 
 

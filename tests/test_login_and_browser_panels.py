@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from labpanels.vantage6 import UserClient, Vantage6Session
 from labpanels.widgets import CollaborationBrowser, LoginPanel, NodeStatusTable
+from tests.waiting import until as _until
 
 pytestmark = pytest.mark.platform
-
-
-def _until(check, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not reached in {timeout} s")
 
 
 def _sent(widget) -> list[dict]:

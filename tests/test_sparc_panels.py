@@ -30,6 +30,7 @@ from labpanels.widgets.osparc_jobs import (
 )
 from labpanels.widgets.sparc_picker import FileTree
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 SLEEPER = "simcore/services/comp/itis/sleeper"
@@ -105,15 +106,6 @@ def messages_of(widget) -> list[dict]:
     original = widget.send
     widget.send = lambda content, buffers=None: (sent.append(content), original(content, buffers))
     return sent
-
-
-def until(check, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{what} not reached in {timeout} s")
 
 
 def widget_tree(root) -> list:

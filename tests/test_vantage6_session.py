@@ -26,19 +26,11 @@ from labpanels.vantage6.errors import (
     ServerUnreachable,
     TaskValidationError,
 )
+from tests.waiting import until as _until
 
 pytestmark = pytest.mark.platform
 
 AVERAGE = "harbor2.vantage6.ai/demo/average"
-
-
-def _until(check, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not reached in {timeout} s")
 
 
 @pytest.fixture

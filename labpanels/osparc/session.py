@@ -29,7 +29,6 @@ import hashlib
 import math
 import os
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -39,13 +38,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from traitlets import Bool, Dict, HasTraits, List, Unicode
+from traitlets import Dict, List
 
 from ..errors import ApiError, AuthenticationError, Conflict, ConnectionFailed, LabpanelsError
 from ..errors import ServerError as _ServerError
 from ..http import DEFAULT_TIMEOUT, HttpClient, Timeout
 from ..paging import iter_osparc
 from ..pennsieve.download import download_url, safe_name, safe_path
+from ..state import SessionState
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -150,15 +150,13 @@ def _is_file_value(value: Any) -> bool:
     return isinstance(value, Mapping) and "id" in value and "filename" in value
 
 
-class OsparcSession(HasTraits):
+class OsparcSession(SessionState):
     """Solvers, jobs, uploads and results of the o²S²PARC public API (v0).
 
     Traits (for panels): ``busy``, ``last_error``, ``solver`` (the selected solver
     release), ``job`` (the current job with ``state``/``progress``), ``jobs`` (my jobs).
     """
 
-    busy = Bool(False, help="True while a request runs")
-    last_error = Unicode("", help="message of the last failed call ('' after a success)")
     solver = Dict(allow_none=True, default_value=None, help="the selected solver release")
     job = Dict(allow_none=True, default_value=None, help="the current job and its status")
     jobs = List(help="my jobs, as my_jobs() last listed them")
@@ -183,8 +181,6 @@ class OsparcSession(HasTraits):
         if creds.key and creds.secret:
             self.http.session.auth = (creds.key, creds.secret)
         self.poll_interval = poll_interval
-        self._lock = threading.Lock()
-        self._depth = 0
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -206,29 +202,6 @@ class OsparcSession(HasTraits):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _working(self) -> Iterator[None]:
-        with self._lock:
-            self._depth += 1
-            outer = self._depth == 1
-        if outer:
-            self.last_error = ""
-            self.busy = True
-        try:
-            yield
-        except LabpanelsError as exc:
-            if outer:
-                self.last_error = str(exc)
-            raise
-        except KeyboardInterrupt:
-            if outer:
-                self.last_error = "interrupted"
-            raise
-        finally:
-            with self._lock:
-                self._depth -= 1
-            if outer:
-                self.busy = False
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         if self.http.session.auth is None:
@@ -236,7 +209,7 @@ class OsparcSession(HasTraits):
                 "no o²S²PARC API key/secret: pass key= and secret=, call login(), or set "
                 "OSPARC_API_KEY/OSPARC_API_SECRET (or O2SPARC_USERNAME/O2SPARC_PASSWORD)"
             )
-        with self._working():
+        with self.working():
             try:
                 return self.http.call(method, path, **kwargs)
             except AuthenticationError as exc:
@@ -341,7 +314,7 @@ class OsparcSession(HasTraits):
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no such file to upload: {path}")
-        with self._working():
+        with self.working():
             checksum = _sha256(path)
             existing = self.find_file(checksum, path.name)
             if existing is not None:
@@ -407,7 +380,7 @@ class OsparcSession(HasTraits):
             if len(checksum) == 64 and all(c in "0123456789abcdefABCDEF" for c in checksum)
             else None
         )
-        with self._working():
+        with self.working():
             self._checked_http()
             return download_url(self.http, f"/v0/files/{file_id}/content", target, sha256=sha)
 
@@ -454,7 +427,7 @@ class OsparcSession(HasTraits):
         strings. Returns the job (also the ``job`` trait) with its first status.
         """
         key, version = self._solver_ref(solver)
-        with self._working():
+        with self.working():
             values: dict[str, Any] = {}
             for name, value in inputs.items():
                 if isinstance(value, Path):
@@ -592,7 +565,7 @@ class OsparcSession(HasTraits):
     def _log_zip(self, job: Any) -> Iterator[zipfile.ZipFile]:
         path, _, _, job_id = self._job_path(job)
         self._checked_http()
-        with self._working(), tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
+        with self.working(), tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
             try:
                 response = self.http.request(
                     "GET", f"{path}/outputs/logfile", headers={"Accept": "*/*"}, stream=True
@@ -652,7 +625,7 @@ class OsparcSession(HasTraits):
             route = f"{self._release_path(key, version)}/jobs/page"
         http = self._checked_http()
         found: list[dict] = []
-        with self._working():
+        with self.working():
             for item in iter_osparc(http, route, limit=50):
                 found.append(item)
                 if max_items is not None and len(found) >= max_items:

@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from traitlets import Bool, Dict, HasTraits, List, Unicode
+from traitlets import Dict, List
 
 from ..errors import ApiError, LabpanelsError
 from ..http import DEFAULT_TIMEOUT, HttpClient, Timeout
+from ..state import SessionState
 from .download import (
     CHUNK_SIZE,
     DownloadError,
@@ -139,7 +139,7 @@ def _params(**values: Any) -> dict[str, Any]:
     return out
 
 
-class PennsieveSession(HasTraits):
+class PennsieveSession(SessionState):
     """Search, browse and download public Pennsieve (SPARC) datasets.
 
     Traits (for panels): ``busy`` while a call runs, ``last_error`` (the message of the
@@ -153,8 +153,6 @@ class PennsieveSession(HasTraits):
     and writes at a time.
     """
 
-    busy = Bool(False, help="True while a request runs")
-    last_error = Unicode("", help="message of the last failed call ('' after a success)")
     dataset = Dict(allow_none=True, default_value=None, help="the selected dataset (DTO)")
     selected_files = List(help="dataset-relative paths chosen for download")
     download_progress = Dict(help="bytes_done, bytes_total, files_done, files_total, current")
@@ -175,8 +173,6 @@ class PennsieveSession(HasTraits):
         self.zipit_url = zipit_url or _zipit_for(url)
         self._latest: dict[int, dict] = {}
         self._cancel = threading.Event()
-        self._lock = threading.Lock()
-        self._depth = 0
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -194,32 +190,9 @@ class PennsieveSession(HasTraits):
         value = value.rstrip("/")
         self._zipit_url = value if value.endswith("/discover") else f"{value}/discover"
 
-    @contextmanager
-    def _working(self) -> Iterator[None]:
-        with self._lock:
-            self._depth += 1
-            outer = self._depth == 1
-        if outer:
-            self.last_error = ""
-            self.busy = True
-        try:
-            yield
-        except LabpanelsError as exc:
-            if outer:
-                self.last_error = str(exc)
-            raise
-        except KeyboardInterrupt:
-            if outer:
-                self.last_error = "interrupted"
-            raise
-        finally:
-            with self._lock:
-                self._depth -= 1
-            if outer:
-                self.busy = False
 
     def _get(self, route: str, **params: Any) -> Any:
-        with self._working():
+        with self.working():
             return self.http.get(route, params=_params(**params) or None)
 
     def _page(self, route: str, key: str, params: dict[str, Any]) -> Page:
@@ -353,7 +326,7 @@ class PennsieveSession(HasTraits):
         path = f"datasets/{int(dataset_id)}"
         if version is not None:
             path += f"/versions/{int(version)}"
-        with self._working():
+        with self.working():
             try:
                 dto = self.http.get(path)
             except ApiError as exc:
@@ -364,7 +337,7 @@ class PennsieveSession(HasTraits):
 
     def versions(self, dataset_id: int) -> list[dict]:
         """Every published version of a dataset (oldest first)."""
-        with self._working():
+        with self.working():
             try:
                 return list(self.http.get(f"datasets/{int(dataset_id)}/versions"))
             except ApiError as exc:
@@ -622,7 +595,7 @@ class PennsieveSession(HasTraits):
         """The download manifest of files and folders: ``{header:{count,size}, data:[...]}``."""
         names, found_id, version = self._paths(paths, version)
         dataset_id, version = self._resolve(dataset_id or found_id, version)
-        with self._working():
+        with self.working():
             return self._fetch_manifest(dataset_id, version, names, root_path)
 
     def _fetch_manifest(
@@ -685,7 +658,7 @@ class PennsieveSession(HasTraits):
         dataset_id, version = self._resolve(dataset_id or found_id, version)
         dest = Path(dest)
         self._cancel.clear()
-        with self._working():
+        with self.working():
             manifest = self._fetch_manifest(dataset_id, version, names, root_path)
             entries = manifest.get("data") or []
             if not entries:
@@ -800,7 +773,7 @@ class PennsieveSession(HasTraits):
         if archive_name and len(names) > 1:
             data["archiveName"] = archive_name
         self._cancel.clear()
-        with self._working():
+        with self.working():
             tracker = Tracker(1, None, self._progress_callback(on_progress), self._cancel)
             return zipit_download(
                 self.http,

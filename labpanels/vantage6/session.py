@@ -17,11 +17,11 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from traitlets import Bool, Dict, HasTraits, Int, Unicode
+from traitlets import Bool, Dict, Int, Unicode
 
 from ..errors import (
     ApiError,
@@ -33,6 +33,7 @@ from ..errors import (
 )
 from ..http import HttpClient
 from ..paging import iter_vantage6
+from ..state import SessionState
 from . import encryption, tables
 from .errors import (
     AccountLocked,
@@ -81,7 +82,7 @@ def _api_url(url: str, port: int | None, api_path: str | None) -> str:
     return url
 
 
-class Vantage6Session(HasTraits):
+class Vantage6Session(SessionState):
     """A researcher's session on one vantage6 server.
 
     ``Vantage6Session("http://127.0.0.1:7601/api")`` or, like the official client,
@@ -94,8 +95,6 @@ class Vantage6Session(HasTraits):
     organization = Dict(allow_none=True, default_value=None, help="the user's organization")
     collaboration = Dict(allow_none=True, default_value=None,
                          help="the current collaboration, shared by every panel")
-    busy = Bool(False, help="True while a request made for a panel is under way")
-    last_error = Unicode("", help="the last error a panel should show, as one sentence")
     mfa_required = Bool(False, help="the server asked for a two-factor code")
     mfa_setup = Dict(allow_none=True, default_value=None,
                      help="first-time two-factor setup: {'qr_uri', 'otp_secret'}")
@@ -138,18 +137,9 @@ class Vantage6Session(HasTraits):
         return f"<Vantage6Session {self.url} ({who})>"
 
     # -- plumbing ----------------------------------------------------------------
-    @contextlib.contextmanager
-    def working(self) -> Iterator[None]:
-        """Mark the session busy; store a failure's message in ``last_error``, re-raise it."""
-        self.busy = True
-        try:
-            yield
-            self.last_error = ""
-        except LabpanelsError as exc:
-            self.last_error = _sentence(exc)
-            raise
-        finally:
-            self.busy = False
+    def describe_error(self, exc: LabpanelsError) -> str:
+        """One sentence for ``last_error`` (the server's own message and status)."""
+        return _sentence(exc)
 
     def _need_login(self) -> None:
         if not self.logged_in:
