@@ -23,7 +23,7 @@ from ..vantage6.session import FAILED, FINISHED
 from .assets import asset
 from .common import friendly, vantage6_session
 
-__all__ = ["JobProgress", "Refresher", "run_segments"]
+__all__ = ["JobProgress", "Refresher", "run_segments", "task_status"]
 
 
 def _when(value: str | None) -> dt.datetime | None:
@@ -37,7 +37,7 @@ def _when(value: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-def _status(snapshot: dict, task_id: int) -> str:
+def task_status(snapshot: dict, task_id: int) -> str:
     """The task's status; once every run finished, the one its own runs say (the
     server's task status can lag behind its runs)."""
     if not snapshot["finished"]:
@@ -75,17 +75,19 @@ class Refresher:
         self.poll = poll
         self.calls = 0
         self._wake = threading.Event()
+        self._starting = threading.Lock()
         self._stopped = False
         self._last = 0.0
         self._thread: threading.Thread | None = None
 
     def poke(self) -> None:
         """Ask for a run of ``action`` soon."""
-        if self._thread is None or not self._thread.is_alive():
-            self._stopped = False
-            self._thread = threading.Thread(target=self._loop, name="labpanels-refresh",
-                                            daemon=True)
-            self._thread.start()
+        with self._starting:
+            if self._thread is None or not self._thread.is_alive():
+                self._stopped = False
+                self._thread = threading.Thread(target=self._loop, name="labpanels-refresh",
+                                                daemon=True)
+                self._thread.start()
         self._wake.set()
 
     def stop(self) -> None:
@@ -134,7 +136,7 @@ class JobProgress(anywidget.AnyWidget):
     note_kind = Unicode("info").tag(sync=True)
     follow = Bool(True, help="show each task created through the session")
 
-    def __init__(self, session: Any, task: Any = None, *, min_interval: float = 0.5,
+    def __init__(self, session: Any, task: Any = None, *, min_interval: float = 1.0,
                  poll: float = 2.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = vantage6_session(session)
@@ -227,7 +229,7 @@ class JobProgress(anywidget.AnyWidget):
             self.snapshot = snapshot
             self.segments = segments
             self._count(segments)
-            self.status = _status(snapshot, task_id)
+            self.status = task_status(snapshot, task_id)
             self.fraction = float(snapshot["fraction"])
             self.finished = bool(snapshot["finished"])
             ends = [r["finished_at"] for r in snapshot["runs"] if r.get("finished_at")]

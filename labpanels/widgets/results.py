@@ -20,6 +20,7 @@ from traitlets import Bool, Int, List, Unicode
 
 from .assets import asset
 from .common import Message, friendly, vantage6_session
+from .progress import task_status
 from .table import Table, column
 
 __all__ = ["ResultViewer", "Download", "LogView", "error_lines", "frame_rows"]
@@ -171,7 +172,8 @@ class ResultViewer(w.VBox):
     def refresh_tasks(self) -> list[dict]:
         """Read the current collaboration's tasks (newest first) into the picker."""
         collab = self.session.collaboration
-        tasks = ([t for t in self.session.tasks(collab) if t.get("parent_id") is None]
+        tasks = ([t for t in self.session.tasks(collab, user_created=True)
+                  if t.get("parent_id") is None]
                  if collab and self.session.logged_in else [])
         options = [(f"{t['id']} · {t.get('name') or 'unnamed'} · {t.get('status') or ''}",
                     t["id"]) for t in tasks]
@@ -259,7 +261,7 @@ class ResultViewer(w.VBox):
         runs = progress["runs"]
         done = sum(r["status"] == "completed" for r in runs)
         if progress["finished"]:
-            text = f"Task {task_id} {progress['status']}: {len(frame)} result row(s)"
+            text = f"Task {task_id} {task_status(progress, task_id)}: {len(frame)} result row(s)"
             if failed:
                 text += f"; {len(failed)} run(s) failed"
         else:
@@ -310,8 +312,10 @@ class ResultViewer(w.VBox):
         self.failures.set_rows({k: r.get(k) for k in ("id", "organization", "node", "status",
                                                       "error", "task_id")} for r in failed)
         self.failure_box.layout.display = "flex" if failed else "none"
-        if failed:
-            self.show_log(failed[0]["id"])
+        if failed:  # first the log that says what went wrong, not "a sibling failed"
+            telling = [r for r in failed if any(line.strip().startswith("Error:")
+                                                for line in (r.get("log") or "").splitlines())]
+            self.show_log((telling or failed)[0]["id"])
         else:
             self.log_view.show("", title="")
 

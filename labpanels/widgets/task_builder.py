@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
+from traitlets import Bool
 
 from ..vantage6 import catalogue
 from .common import Message, friendly, vantage6_session
@@ -103,6 +104,8 @@ class TaskBuilder(w.VBox):
     through ``session.last_task``.
     """
 
+    sending = Bool(False, help="True while a task is being sent (the button is disabled)")
+
     def __init__(self, session: Any, *, columns: Sequence[str] | None = None,
                  **kwargs: Any) -> None:
         self.session = vantage6_session(session)
@@ -154,7 +157,6 @@ class TaskBuilder(w.VBox):
         self.add_class("lp-panel")
         self.add_class("lp-task-builder")
         self._guard = threading.Lock()
-        self.sending = False
         self._thread: threading.Thread | None = None
         self._quiet_until = 0.0
         self._orgs: list[dict] = []  # organizations of the collaboration, with node status
@@ -280,14 +282,19 @@ class TaskBuilder(w.VBox):
     def _fill_arguments(self, kwargs: dict[str, Any]) -> None:
         fn = self.function
         if fn is None or self.json_mode.value:
-            self.json_editor.value = json.dumps(kwargs, indent=2)
+            try:
+                self.json_editor.value = json.dumps(kwargs, indent=2, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"the arguments cannot be sent as JSON: {exc}") from None
             return
         fn.check_names(kwargs)
+        # every value is checked before any field changes
+        values = {a.name: a.convert(kwargs.get(a.name, None if a.required else a.default))
+                  for a in fn.arguments}
         for arg in fn.arguments:
-            widget = self.fields[arg.name]
-            value = kwargs.get(arg.name, None if arg.required else arg.default)
+            widget, value = self.fields[arg.name], values[arg.name]
             if arg.type == "columns":
-                value = [value] if isinstance(value, str) else list(value or [])
+                value = list(value or [])
                 extra = [c for c in value if c not in widget.options]
                 if extra:
                     widget.options = list(widget.options) + extra

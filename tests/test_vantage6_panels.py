@@ -1,0 +1,481 @@
+"""The task builder, job progress, result viewer and dashboard, driven as a user would
+(trait changes, button clicks, front-end messages) against the real local platform."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import time
+
+import ipywidgets as w
+import pandas as pd
+import pytest
+
+from labpanels.demo.data import load_csv
+from labpanels.demo.scenario import WORKSHOP
+from labpanels.errors import ConnectionFailed, PermissionDenied
+from labpanels.vantage6 import UserClient, Vantage6Session, catalogue
+from labpanels.widgets import (
+    CollaborationBrowser,
+    JobProgress,
+    LoginPanel,
+    NodeStatusTable,
+    ResultViewer,
+    TaskBuilder,
+    Vantage6Dashboard,
+)
+from labpanels.widgets.progress import Refresher
+from tests.waiting import until as _until
+
+pytestmark = pytest.mark.platform
+
+AVERAGE = "harbor2.vantage6.ai/demo/average"
+EVIL = '<img src=x onerror="window.__pwned=1">'
+
+
+@pytest.fixture
+def session(v6):
+    """A logged-in session without live events (the panels then poll)."""
+    s = Vantage6Session(v6["url"], live=False)
+    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def research(session):
+    session.select("PhY-research")
+    return session
+
+
+@pytest.fixture(scope="module")
+def _live(v6):
+    s = Vantage6Session(v6["url"])
+    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
+    yield s
+    s.close()  # closing the live connection takes a few seconds: once per module
+
+
+@pytest.fixture
+def live_research(_live):
+    """A logged-in session with live events up, in PhY-research."""
+    _live.select("PhY-research")
+    _until(lambda: _live.live, what="live events")
+    return _live
+
+
+def _org_id(v6, name):
+    return v6["organizations"][name]["id"]
+
+
+def _task_count(session, collaboration="PhY-research"):
+    return len(session.tasks(collaboration))
+
+
+def _inputs(session, task_id):
+    """organization id -> decoded input of each run of a task."""
+    return {r["organization"]["id"]: json.loads(base64.b64decode(r["input"]))
+            for r in session.fetch("run", task_id=task_id)}
+
+
+def _widgets(root):
+    """Every widget under ``root`` (children, and the panels' own attributes)."""
+    seen, todo = [], [root]
+    while todo:
+        widget = todo.pop()
+        if any(widget is s for s in seen):
+            continue
+        seen.append(widget)
+        todo.extend(getattr(widget, "children", ()) or ())
+        todo.extend(v for v in vars(widget).values() if isinstance(v, w.Widget))
+    return seen
+
+
+def _expected_sums(v6, column):
+    orgs = v6["collaborations"]["PhY-research"]["organizations"]
+    return {o: load_csv(WORKSHOP.organization(o).data)[column] for o in orgs}
+
+
+# -- the catalogue ------------------------------------------------------------------------
+def test_catalogue_describes_the_demo_images():
+    fn = catalogue.function(AVERAGE + ":latest", "partial_average")
+    assert not fn.central and [(a.name, a.type, a.required) for a in fn.arguments] == [
+        ("column_name", "column", True)]
+    central = catalogue.function("harbor2.vantage6.ai/demo/summary", "central_summary")
+    assert central.central and [a.name for a in central.arguments] == [
+        "columns", "organizations", "min_count"]
+    assert central.kwargs({"columns": ["age"], "min_count": "5"}) == {"columns": ["age"]}
+    with pytest.raises(ValueError, match="give a value for column_name"):
+        fn.kwargs({})
+    with pytest.raises(ValueError, match="min_count must be a whole number"):
+        central.kwargs({"min_count": "many"})
+    added = catalogue.register(catalogue.Algorithm("ghcr.io/me/count:1.0", "Count", [
+        catalogue.Function("partial_count", "rows", [catalogue.Argument("flag", "bool", False)])]))
+    assert catalogue.algorithm("ghcr.io/me/count") is added
+    assert "age" in catalogue.demo_columns() and "sex" in catalogue.demo_columns()
+
+
+# -- TaskBuilder -------------------------------------------------------------------------
+def test_builder_preselects_online_organizations_and_flags_offline(v6, session):
+    builder = TaskBuilder(session)
+    session.select("GHT_consortium")
+    labels = dict(builder.organizations.options)
+    hermes = _org_id(v6, "HERMES_organization")
+    assert labels["HERMES_organization (offline)"] == hermes
+    online = {_org_id(v6, o) for o in ("GHT-consortium", "PhY24-consortium",
+                                       "CANTABRIA_organization")}
+    assert set(builder.organizations.value) == online
+    assert "GHT_consortium" in builder.header.value
+    builder.set(method="central_average")  # a central function runs at ONE organization
+    assert builder.organizations.value == (session.organization["id"],)
+    builder.set(method="partial_average")
+    assert set(builder.organizations.value) == online
+
+
+def test_typed_form_and_code_view_for_partial_average(v6, research):
+    builder = TaskBuilder(research)
+    assert builder.image.value == AVERAGE
+    assert list(builder.method_choice.options) == ["partial_average", "central_average"]
+    assert builder.method == "partial_average"
+    assert list(builder.fields) == ["column_name"]
+    column = builder.fields["column_name"]
+    assert isinstance(column, w.Combobox) and "age" in column.options
+    assert builder.arguments.children[0] is not builder.json_editor
+    assert builder.code_view.disabled
+    assert builder.code_view.value.startswith("# Not ready yet: Give a value for column_name")
+    column.value = "age"  # as typing in the field does
+    ids = sorted(_org_id(v6, o) for o in v6["collaborations"]["PhY-research"]["organizations"])
+    names = {o["id"]: o["name"] for o in research.organizations("PhY-research")}
+    shown = [i for _, i in builder.organizations.options]
+    assert sorted(shown) == ids
+    code = builder.code_view.value
+    assert code == "\n".join([
+        "task = client.task.create(",
+        f"    collaboration={research.collaboration['id']},  # PhY-research",
+        f"    organizations={shown!r},  # {', '.join(names[i] for i in shown)}",
+        f"    name={builder.name.value!r},",
+        f"    image='{AVERAGE}',",
+        "    description='',",
+        "    input_={'method': 'partial_average', 'kwargs': {'column_name': 'age'}},",
+        "    databases=[{'label': 'default'}],",
+        ")"])
+    builder.description.value = "mean age"
+    assert "description='mean age'" in builder.code_view.value
+
+    task = builder.submit()
+    client = UserClient(v6["url"], session=research)
+    scope = {"client": client}
+    exec(builder.code_view.value.replace(builder.name.value, "from the code view"), scope)
+    by_code = scope["task"]
+    assert by_code["image"] == task["image"] == AVERAGE
+    assert by_code["description"] == "mean age"
+    assert _inputs(research, by_code["id"]) == _inputs(research, task["id"])
+    assert set(_inputs(research, task["id"])) == set(ids)
+    assert all(v == {"method": "partial_average", "args": [],
+                     "kwargs": {"column_name": "age"}}
+               for v in _inputs(research, task["id"]).values())
+    assert research.fetch_one(f"task/{by_code['id']}")["databases"][0]["label"] == "default"
+
+
+def test_two_quick_clicks_send_one_task(research):
+    builder = TaskBuilder(research).set(method="partial_average",
+                                        kwargs={"column_name": "bmi"})
+    before = _task_count(research)
+    calls = []
+    real = research.create_task
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs)
+        time.sleep(0.3)  # a slow server: the second click arrives while sending
+        return real(*args, **kwargs)
+
+    research.create_task = counting
+    try:
+        builder.submit_button.click()
+        assert builder.submit_button.disabled and builder.sending
+        builder.submit_button.click()
+        assert builder.submit() is None  # a plain call while sending does nothing either
+        builder.join(10)
+        builder.submit_button.click()  # a click queued behind the first one: ignored too
+        builder.join(10)
+    finally:
+        del research.create_task
+    assert len(calls) == 1
+    assert _task_count(research) == before + 1
+    assert not builder.submit_button.disabled
+    assert research.last_task["name"] == calls[0]["name"]
+    assert builder.message.kind == "ok" and f"Task {research.last_task['id']}" in \
+        builder.message.value
+    assert builder.name.value != calls[0]["name"]  # the next task gets a fresh name
+
+
+def test_json_editor_checks_before_sending(research, monkeypatch):
+    builder = TaskBuilder(research)
+    builder.set(image="ghcr.io/example/unknown-image")
+    assert builder.method_box.children == (builder.method_text,)
+    assert builder.arguments.children == (builder.json_editor,)
+    builder.set(method="partial_thing")
+    sent = []
+    monkeypatch.setattr(research, "create_task", lambda *a, **k: sent.append(k))
+    builder.json_editor.value = "{column_name: age}"
+    assert builder.code_view.value.startswith("# Not ready yet: The arguments are not valid "
+                                              "JSON")
+    builder.submit_button.click()
+    builder.join(10)
+    assert builder.message.kind == "error"
+    assert builder.message.value.startswith("The arguments are not valid JSON: Expecting "
+                                            "property name enclosed in double quotes at line 1")
+    builder.json_editor.value = '["age"]'
+    assert builder.submit() is None
+    assert builder.message.value == ('The arguments must be a JSON object, e.g. '
+                                     '{"column_name": "age"}')
+    assert sent == []
+    builder.json_editor.value = '{"column_name": "age"}'
+    assert "input_={'method': 'partial_thing', 'kwargs': {'column_name': 'age'}}" in \
+        builder.code_view.value
+    # a catalogued function can be edited as JSON too, and is still checked
+    builder.set(image=AVERAGE, method="partial_average", kwargs={"column_name": "bmi"})
+    builder.json_mode.value = True
+    assert json.loads(builder.json_editor.value) == {"column_name": "bmi"}
+    builder.json_editor.value = '{"column": "age"}'
+    assert builder.submit() is None
+    assert builder.message.value == ("The function partial_average has no argument "
+                                     "'column'; its arguments: column_name")
+    assert sent == []
+    builder.json_editor.value = '{"column_name": "weight_kg"}'
+    builder.json_mode.value = False  # back to the form, which takes the JSON's values
+    assert builder.fields["column_name"].value == "weight_kg"
+    assert "'kwargs': {'column_name': 'weight_kg'}" in builder.code_view.value
+
+
+def test_encrypted_collaboration_without_key_is_one_sentence(research):
+    before = _task_count(research, "PhY-secure")
+    research.select("PhY-secure")
+    builder = TaskBuilder(research).set(kwargs={"column_name": "age"})
+    assert "encrypted: load your organization's private key" in builder.header.value
+    assert builder.submit() is None
+    assert builder.message.kind == "error"
+    assert builder.message.value == ("PhY-secure is encrypted: load your organization's "
+                                     "private key first (session.load_private_key(path))")
+    assert "\n" not in builder.message.value and "Traceback" not in builder.message.value
+    assert _task_count(research, "PhY-secure") == before
+
+
+@pytest.mark.parametrize("error, sentence", [
+    (ConnectionFailed("POST", "http://x/api/task", "connection refused"),
+     "Cannot reach the server (connection refused). Check the URL and that it is running."),
+    (PermissionDenied(401, "POST", "http://x/api/task", "your role on this server does not "
+                      "allow this", None),
+     "The server refused: your role on this server does not allow this"),
+])
+def test_server_errors_are_one_sentence(research, monkeypatch, error, sentence):
+    builder = TaskBuilder(research).set(kwargs={"column_name": "age"})
+
+    def refuse(*_a, **_k):
+        raise error
+
+    monkeypatch.setattr(research, "create_task", refuse)
+    builder.submit_button.click()
+    builder.join(10)
+    assert builder.message.value == sentence
+    with pytest.raises(type(error)):
+        builder.submit(raise_errors=True)
+
+
+# -- JobProgress -------------------------------------------------------------------------
+def test_refresher_merges_a_burst_of_events():
+    calls = []
+    refresher = Refresher(lambda: calls.append(time.monotonic()), min_interval=0.4)
+    for _ in range(50):
+        refresher.poke()
+    _until(lambda: calls, 2, "first call")
+    for _ in range(50):
+        refresher.poke()
+        time.sleep(0.01)
+    time.sleep(0.6)
+    refresher.stop()
+    assert 2 <= len(calls) <= 4  # 100 pokes in 0.5 s: one call per 0.4 s at most
+    assert all(b - a >= 0.39 for a, b in zip(calls, calls[1:], strict=False))
+
+
+def test_progress_follows_partial_average_to_completion(v6, live_research):
+    research = live_research
+    events = research.event_count
+    progress = JobProgress(research, min_interval=0.3)
+    task = research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
+    assert progress.task_id == task["id"]  # follows session.last_task
+    progress.wait(30)
+    assert progress.fraction == 1.0 and progress.finished
+    assert progress.status == "completed"
+    orgs = v6["collaborations"]["PhY-research"]["organizations"]
+    assert sorted(s["organization"] for s in progress.segments) == sorted(orgs)
+    assert {s["status"] for s in progress.segments} == {"completed"}
+    assert progress.counts == {"completed": 4} and (progress.done, progress.total) == (4, 4)
+    assert progress.title == f"Task {task['id']}: {task['name']}"
+    assert progress.elapsed > 0 and progress.finished_at
+    assert research.event_count > events
+    assert progress.refreshes <= 10  # throttled: events do not each cause a request
+    assert all("log" not in s for s in progress.segments)
+    progress.close()
+
+
+def test_progress_includes_subtask_runs_of_central_average(research):
+    task = research.create_task(AVERAGE, "central_average", kwargs={"column_name": "age"},
+                                organizations=[research.organization["id"]])
+    progress = JobProgress(research, task["id"])
+    assert not progress.follow
+    progress.wait(30)
+    segments = progress.segments
+    assert len(segments) == 5
+    assert segments[0]["task_id"] == task["id"] and not segments[0]["subtask"]
+    child = research.children(task)[0]["id"]
+    assert all(s["subtask"] and s["task_id"] == child for s in segments[1:])
+    assert [s["organization"] for s in segments[1:]] == sorted(s["organization"]
+                                                              for s in segments[1:])
+    assert {s["status"] for s in segments} == {"completed"} and progress.fraction == 1.0
+    research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
+    assert progress.task_id == task["id"]  # given a task: it does not follow others
+    progress.close()
+
+
+# -- ResultViewer ------------------------------------------------------------------------
+def test_results_one_row_per_organization_and_csv_download(v6, research):
+    task = research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
+    research.wait(task)
+    viewer = ResultViewer(research, follow=False)
+    assert task["id"] in [i for _, i in viewer.picker.options]
+    viewer.picker.value = task["id"]  # as choosing it in the picker does
+    assert viewer.task_id == task["id"]
+    table = viewer.table
+    expected = _expected_sums(v6, "age")
+    assert sorted(table["organization"]) == sorted(expected)
+    for _, row in table.iterrows():
+        assert row["count"] == len(expected[row["organization"]])
+        assert math.isclose(row["sum"], expected[row["organization"]].sum())
+    assert viewer.picker.value == task["id"]
+    labels = [label for label, _ in viewer.picker.options]
+    assert labels[0].startswith(f"{task['id']} · ")  # newest first
+    assert viewer.tabs.titles[0] == "All organizations"
+    assert sorted(viewer.tabs.titles[1:]) == sorted(expected)
+    combined = viewer.tabs.children[0]
+    assert len(combined.rows) == len(expected)
+    assert {r["organization"] for r in combined.rows} == set(expected)
+    assert "completed" in viewer.status.value
+
+    csv = viewer.csv()
+    back = pd.read_csv(io.StringIO(csv))
+    assert list(back["organization"]) == list(table["organization"])
+    assert list(back["sum"]) == list(table["sum"])
+    sent = []
+    viewer.download.send = lambda content, buffers=None: sent.append((content, buffers))
+    assert not viewer.download.disabled
+    viewer.download._handle_custom_msg({"type": "download"}, [])  # the button's click
+    (content, buffers), = sent
+    assert content == {"type": "file", "filename": f"task-{task['id']}-results.csv",
+                       "mime": "text/csv"}
+    assert bytes(buffers[0]).decode() == csv
+    state = json.dumps(viewer.download.get_state(), default=str)
+    assert "CANTABRIA" not in state  # the file travels by message, never as synced state
+    assert not viewer.failure_box.layout.display or viewer.failure_box.layout.display == "none"
+
+
+def test_results_list_failed_runs_with_the_error_line(live_research):
+    research = live_research
+    viewer = ResultViewer(research)
+    task = research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "sex"})
+    research.wait(task)
+    viewer.join(30)  # it followed session.last_task and loaded when the task finished
+    assert viewer.task_id == task["id"] and viewer.picker.value == task["id"]
+    assert viewer.table.empty and viewer.download.disabled
+    rows = viewer.failures.rows
+    orgs = {o["name"] for o in research.organizations("PhY-research")}
+    assert {r["organization"] for r in rows} == orgs
+    assert all(r["node"] and r["status"] == "failed" for r in rows), rows
+    errors = [r["error"] for r in rows]
+    # a run still waiting when a sibling failed is failed by the server, with its reason
+    assert all(e.startswith("Column 'sex' does not hold numbers") or "sibling run" in e
+               for e in errors), errors
+    column = [r["id"] for r in rows if r["error"].startswith("Column 'sex' does not hold")]
+    assert column, errors
+    assert viewer.failure_box.layout.display == "flex"
+    (shown,) = viewer.failures.selected  # a log that says what went wrong is shown first
+    assert shown in column
+    other = next((i for i in column if i != shown), shown)
+    viewer.failures.selected = [other]  # choosing a row shows its log
+    log = viewer.log_view
+    run = next(r for r in viewer.failed if r["id"] == other)
+    assert run["organization"] in log.title and run["node"] in log.title
+    (marked,) = log.highlight
+    assert log.lines[marked].strip() == "Error: " + run["error"]
+    assert "Column 'sex' does not hold numbers" in log.lines[marked]
+    assert "Traceback (most recent call last):" in log.lines
+    assert "4 run(s) failed" in viewer.status.value
+    viewer.close()
+
+
+# -- server text stays text ---------------------------------------------------------------
+def test_server_text_is_shown_as_text(v6, research, monkeypatch):
+    evil_id = _org_id(v6, "GAZEL_organization")
+    real_orgs, real_progress, real_failed = (research.organizations, research.progress,
+                                             research.failed_runs)
+
+    def organizations(*a, **k):
+        return [{**o, "name": EVIL} if o["id"] == evil_id else o for o in real_orgs(*a, **k)]
+
+    def rename(runs):
+        return [{**r, "organization": EVIL, "log": f"{EVIL}\nError: {EVIL}",
+                 "error": EVIL} if r["organization_id"] == evil_id else r for r in runs]
+
+    monkeypatch.setattr(research, "organizations", organizations)
+    builder = TaskBuilder(research)
+    assert (EVIL, evil_id) in builder.organizations.options
+    builder.set(kwargs={"column_name": "age"})
+    assert f"  # {EVIL}, CANTABRIA_organization," in builder.code_view.value
+
+    task = research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "sex"})
+    research.wait(task)
+    monkeypatch.setattr(research, "progress", lambda t: {**real_progress(t), "runs": rename(
+        real_progress(t)["runs"])})
+    monkeypatch.setattr(research, "failed_runs", lambda t: rename(real_failed(t)))
+    monkeypatch.setattr(research, "results", lambda t: pd.DataFrame([{
+        "organization": EVIL, "organization_id": evil_id, "run_id": 1, "sum": 1.5,
+        "count": 1}]))
+    viewer = ResultViewer(research, task, follow=False)
+    assert viewer.tabs.children[0].rows[0]["organization"] == EVIL
+    assert viewer.tabs.titles == ("All organizations", EVIL)
+    assert pd.read_csv(io.StringIO(viewer.csv()))["organization"][0] == EVIL
+    row = next(r for r in viewer.failures.rows if r["organization"] == EVIL)
+    viewer.show_log(row["id"])
+    assert viewer.log_view.lines == [EVIL, f"Error: {EVIL}"]
+    assert viewer.log_view.highlight == [1]
+    progress = JobProgress(research, task)
+    progress.wait(10)
+    assert EVIL in [s["organization"] for s in progress.segments]
+    for panel in (builder, viewer, progress):
+        for widget in _widgets(panel):
+            if isinstance(widget, (w.HTML, w.HTMLMath)):
+                assert "<img" not in widget.value
+    progress.close()
+
+
+# -- the dashboard ------------------------------------------------------------------------
+def test_dashboard_composes_every_panel_once(v6):
+    s = Vantage6Session(v6["url"], live=False)
+    dash = Vantage6Dashboard(UserClient(v6["url"], session=s))
+    assert isinstance(dash.login, LoginPanel) and isinstance(dash.browser, CollaborationBrowser)
+    assert isinstance(dash.builder, TaskBuilder) and isinstance(dash.progress, JobProgress)
+    assert isinstance(dash.results, ResultViewer) and dash.nodes is dash.browser.nodes
+    assert len([x for x in _widgets(dash) if isinstance(x, NodeStatusTable)]) == 1
+    assert dash.titles == ("Log in", "Collaborations", "New task", "Results")
+    assert dash.selected_index == 0
+    assert dash.login.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
+    assert dash.selected_index == 1
+    dash.browser.select("PhY-research")
+    assert dash.builder.header.value == "Collaboration: PhY-research"
+    assert len(dash.builder.organizations.value) == 4
+    assert len(dash.browser.nodes.rows) == 4
+    dash.show_tab("results")
+    assert dash.selected_index == 3
+    s.close()
