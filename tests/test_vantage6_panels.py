@@ -479,3 +479,14 @@ def test_dashboard_composes_every_panel_once(v6):
     dash.show_tab("results")
     assert dash.selected_index == 3
     s.close()
+
+
+def test_csv_does_not_carry_spreadsheet_formulas():
+    import pandas as pd
+
+    from labpanels.widgets.results import _inert
+
+    frame = pd.DataFrame({"organization": ["=HYPERLINK(\"x\")", "@SUM(A1)", "Org"],
+                          "count": [1, -2, 3]})
+    text = frame.map(_inert).to_csv(index=False)
+    assert "'=HYPERLINK" in text and "'@SUM" in text and ",-2" in text

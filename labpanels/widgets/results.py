@@ -166,8 +166,11 @@ class ResultViewer(w.VBox):
         return self.frame
 
     def csv(self) -> str:
-        """The combined results as CSV text (what Download CSV saves)."""
-        return self.frame.to_csv(index=False)
+        """The combined results as CSV text (what Download CSV saves).
+
+        Text that a spreadsheet would run as a formula (starting with =, +, -, @) is
+        prefixed with a quote: names and values come from servers."""
+        return self.frame.map(_inert).to_csv(index=False)
 
     def refresh_tasks(self) -> list[dict]:
         """Read the current collaboration's tasks (newest first) into the picker."""
@@ -383,3 +386,10 @@ def _empty_frame() -> Any:
     import pandas as pd
 
     return pd.DataFrame(columns=["organization", "organization_id", "run_id", "result"])
+
+
+def _inert(value: object) -> object:
+    """Text a spreadsheet would take for a formula, made plain text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
