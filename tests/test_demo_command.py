@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -130,7 +131,8 @@ def test_folder_keeps_the_platform_between_starts(tmp_path):
 
 def test_demo_with_jupyterlab_prints_url_and_stops_everything(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "labpanels.cli", "demo", "--notebooks", str(tmp_path / "nb")],
+        [sys.executable, "-m", "labpanels.cli", "demo", "--notebooks", str(tmp_path / "nb"),
+         "--learners", "3"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "LABPANELS_DEMO_INFO": str(tmp_path / "conn.json")},
     )
@@ -141,10 +143,16 @@ def test_demo_with_jupyterlab_prints_url_and_stops_everything(tmp_path):
         text = "".join(lines)
         url = next(w for w in text.split() if w.startswith("http://127.0.0.1") and "/lab?" in w)
         assert "PhY24-research-1!" in text and "PhY24-rs1" in text
+        # a class's accounts are printed with their passwords, and work
+        learner = re.search(r"user (learner03)\s+password (\S+)", text)
+        assert learner and "learner01" in text
+        info = json.loads((tmp_path / "conn.json").read_text())
+        login = requests.post(f"{info['vantage6']['api_url']}/token/user", timeout=10,
+                              json={"username": learner[1], "password": learner[2]})
+        assert login.status_code == 200 and "access_token" in login.json()
         page = requests.get(url, timeout=20)
         assert page.status_code == 200 and "JupyterLab" in page.text
         # kernels started by this JupyterLab find the platform without editing
-        info = json.loads((tmp_path / "conn.json").read_text())
         children = _pids_mentioning(info["folder"])
         lab_port = int(url.split(":")[2].split("/")[0])
         proc.send_signal(signal.SIGINT)
