@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 # Public classes loaded on first use (PEP 562), so that ``import labpanels`` stays light:
 # name -> "module:attribute". Add a platform by adding a line.
 _LAZY: dict[str, str] = {
+    "Vantage6Session": "labpanels.vantage6.session:Vantage6Session",
     "PennsieveSession": "labpanels.pennsieve.session:PennsieveSession",
     "OsparcSession": "labpanels.osparc.session:OsparcSession",
 }
