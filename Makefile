@@ -25,7 +25,6 @@ test: $(VENV)/.test-installed
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check labpanels tests benchmarks
-	$(VENV)/bin/ruff format --check labpanels tests benchmarks
 
 bench: $(VENV)/.test-installed
 	$(PY) -m benchmarks
