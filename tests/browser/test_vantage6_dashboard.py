@@ -33,6 +33,14 @@ def _tab(nb, title: str) -> None:
     nb.panel.get_by_role("tab", name=title).click()
 
 
+def _submit(builder) -> None:
+    """Press Submit from the keyboard: a mouse click can miss when JupyterLab scrolls the
+    cell it activates between the button's press and release (seen on a reused page)."""
+    button = builder.get_by_role("button", name="Submit")
+    button.focus()
+    button.press("Enter")
+
+
 def _row(scope, text: str):
     return scope.locator(".lp-table-row", has_text=text).first
 
@@ -90,7 +98,7 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'age'}")
     expect(builder.locator("textarea").last).to_have_value(re.compile(r"'column_name': 'age'"))
     shot("task-builder", builder)
-    builder.get_by_role("button", name="Submit").click()
+    _submit(builder)
     nb.wait_kernel("print(session.last_task is not None)", "True", timeout=30)
     nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "completed",
                    timeout=60)
@@ -109,7 +117,17 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     column.fill("sex")
     column.press("Tab")
     nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'sex'}")
-    builder.get_by_role("button", name="Submit").click()
+    before = nb.kernel("print(session.last_task['id'])")
+    _submit(builder)
+    try:
+        nb.wait_kernel(f"print(session.last_task['id'] != {before})", "True", timeout=30)
+    except AssertionError:
+        state = nb.kernel("import time; b = dash.builder; print(b.message.value, b.sending, "
+                          "b._quiet_until - time.monotonic(), b.submit_button.disabled)")
+        button = builder.get_by_role("button", name="Submit")
+        raise AssertionError(f"no new task after Submit; builder: {state}; button "
+                             f"disabled in page: {button.is_disabled()}, count "
+                             f"{builder.get_by_role('button', name='Submit').count()}") from None
     nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "failed",
                    timeout=60)
     _tab(nb, "Results")
