@@ -9,9 +9,7 @@ import time
 import requests
 
 from labpanels.vantage6 import encryption
-
-FINISHED = {"completed", "failed", "crashed", "non-existing Docker image", "killed by user",
-            "start failed", "not allowed", "unknown error"}
+from labpanels.vantage6.session import FINISHED
 
 
 def login(v6: dict, username: str) -> requests.Session:

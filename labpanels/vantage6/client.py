@@ -14,11 +14,9 @@ seconds instead of being retried forever. ``client.session`` is the
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any
 
-from . import encryption
 from .session import Vantage6Session
 
 __all__ = ["UserClient"]
@@ -146,27 +144,17 @@ class _Runs(_Sub):
 
 
 class _Results(_Sub):
-    def _text(self, value: str | None) -> str | None:
-        if not value:
-            return value
-        if encryption.is_envelope(value):
-            key = self.session._private_key
-            if key is None:
-                raise encryption.EncryptionError(
-                    "this result is encrypted: call client.setup_encryption(private_key_path)")
-            return encryption.decrypt(value, key).decode("utf-8", "replace")
-        return base64.b64decode(value).decode("utf-8", "replace")
-
     def from_task(self, task_id: int) -> dict:
         """Every result of a task, decrypted: ``{"data": [{"result": "<json text>", ...}]}``."""
         items = self.session.fetch("result", task_id=task_id)
-        for item in items:
-            item["result"] = self._text(item.get("result"))
+        for item, raw in zip(items, self.session.open_results(items), strict=True):
+            item["result"] = None if raw is None else raw.decode("utf-8", "replace")
         return {"data": items, "links": {}}
 
     def get(self, id_: int) -> Any:
         """The decrypted result text of one run."""
-        return self._text(self.session.fetch_one(f"result/{id_}").get("result"))
+        raw = self.session.open_results([self.session.fetch_one(f"result/{id_}")])[0]
+        return None if raw is None else raw.decode("utf-8", "replace")
 
 
 class UserClient:

@@ -699,8 +699,11 @@ class Vantage6Session(SessionState):
             items.sort(key=lambda i: i["organization_id"] or 0)
             return tables.results_frame(items) if as_frame else items
 
-    def _decode_all(self, results: list[Mapping]) -> list[Any]:
-        """Decrypt (on every core) and JSON-decode result resources."""
+    def open_results(self, results: list[Mapping]) -> list[bytes | None]:
+        """The raw bytes of result resources: decrypted (on every core) or base64-decoded.
+
+        Raises ResultUnreadable when a result is encrypted and no key (or the wrong one)
+        is loaded."""
         sealed = [i for i, r in enumerate(results) if encryption.is_envelope(r.get("result"))]
         opened: dict[int, bytes] = {}
         if sealed:
@@ -713,19 +716,27 @@ class Vantage6Session(SessionState):
             except encryption.EncryptionError as exc:
                 raise ResultUnreadable(f"task results: {exc}") from None
             opened = dict(zip(sealed, raws, strict=True))
-        values = []
+        out: list[bytes | None] = []
         for i, res in enumerate(results):
             value = res.get("result")
             if i in opened:
-                raw = opened[i]
+                out.append(opened[i])
             elif not value:
-                values.append(None)
-                continue
+                out.append(None)
             else:
                 try:
-                    raw = base64.b64decode(value, validate=True)
+                    out.append(base64.b64decode(value, validate=True))
                 except binascii.Error:
                     raise ResultUnreadable(f"run {res.get('id')}: not base64") from None
+        return out
+
+    def _decode_all(self, results: list[Mapping]) -> list[Any]:
+        """Open and JSON-decode result resources (text that is not JSON stays text)."""
+        values = []
+        for raw in self.open_results(results):
+            if raw is None:
+                values.append(None)
+                continue
             try:
                 values.append(json.loads(raw))
             except ValueError:
