@@ -33,11 +33,27 @@ def _tab(nb, title: str) -> None:
     nb.panel.get_by_role("tab", name=title).click()
 
 
-def _submit(builder) -> None:
-    """Press Submit: a DOM click on the button runs the widget's own click handler without
-    Playwright's mouse geometry (JupyterLab may scroll the cell it activates between press
-    and release) or the keyboard (command mode takes Enter to edit the cell)."""
-    builder.get_by_role("button", name="Submit").dispatch_event("click")
+def _submit(nb, builder) -> None:
+    """Press Submit with the mouse, as a researcher does, after the kernel has started
+    counting the clicks it receives (so a failure can say whether the click arrived)."""
+    nb.kernel("try:\n"
+              "    _clicks.clear()\n"
+              "except NameError:\n"
+              "    _clicks = []\n"
+              "    dash.builder.submit_button.on_click(\n"
+              "        lambda _b: _clicks.append('sending' if dash.builder.sending else 'idle'))")
+    builder.get_by_role("button", name="Submit").click()
+
+
+def _no_new_task(nb, builder) -> AssertionError:
+    """What the kernel and the page show when a Submit click created no task."""
+    state = nb.kernel("import time\nb = dash.builder\n"
+                      "print(f'clicks received: {_clicks}; message: {b.message.value!r}; '"
+                      "f'sending: {b.sending}; '"
+                      "f'quiet for {b._quiet_until - time.monotonic():.1f} s')")
+    button = builder.get_by_role("button", name="Submit")
+    return AssertionError(f"no new task after Submit; kernel: {state}; button disabled in "
+                          f"page: {button.is_disabled()}")
 
 
 def _row(scope, text: str):
@@ -97,8 +113,11 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'age'}")
     expect(builder.locator("textarea").last).to_have_value(re.compile(r"'column_name': 'age'"))
     shot("task-builder", builder)
-    _submit(builder)
-    nb.wait_kernel("print(session.last_task is not None)", "True", timeout=30)
+    _submit(nb, builder)
+    try:
+        nb.wait_kernel("print(session.last_task is not None)", "True", timeout=30)
+    except AssertionError:
+        raise _no_new_task(nb, builder) from None
     nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "completed",
                    timeout=60)
     expect(nb.panel.locator(".lp-progress")).to_contain_text("4 of 4", timeout=30_000)
@@ -117,23 +136,11 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     column.press("Tab")
     nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'sex'}")
     before = nb.kernel("print(session.last_task['id'])")
-    if source == "dashboard":
-        _submit(builder)
-    else:
-        # OPEN (issue 6): in notebook 1 this second Submit click intermittently never
-        # reaches TaskBuilder's on_click in the kernel (builder idle, button enabled;
-        # mouse, Enter and a DOM click all showed it). Until that is understood the
-        # notebook variant sends the failing case through the builder's method.
-        nb.kernel("dash.builder.submit()")
+    _submit(nb, builder)
     try:
         nb.wait_kernel(f"print(session.last_task['id'] != {before})", "True", timeout=30)
     except AssertionError:
-        state = nb.kernel("import time; b = dash.builder; print(b.message.value, b.sending, "
-                          "b._quiet_until - time.monotonic(), b.submit_button.disabled)")
-        button = builder.get_by_role("button", name="Submit")
-        raise AssertionError(f"no new task after Submit; builder: {state}; button "
-                             f"disabled in page: {button.is_disabled()}, count "
-                             f"{builder.get_by_role('button', name='Submit').count()}") from None
+        raise _no_new_task(nb, builder) from None
     nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "failed",
                    timeout=60)
     _tab(nb, "Results")
