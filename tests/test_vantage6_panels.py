@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import math
+import threading
 import time
 
 import ipywidgets as w
@@ -134,6 +135,34 @@ def test_builder_preselects_online_organizations_and_flags_offline(v6, session):
     assert set(builder.organizations.value) == online
 
 
+def _node_goes(session, builder, org_id: int, status: str) -> None:
+    """A node's status changes as the server's live events report it."""
+    node_id = next(o["node_id"] for o in builder._orgs if o["id"] == org_id)
+    row = dict(session.node_status.get(node_id) or {"id": node_id})
+    session.node_status = {**session.node_status, node_id: {**row, "status": status}}
+
+
+def test_builder_follows_nodes_until_the_user_chooses(v6, session):
+    builder = TaskBuilder(session)
+    session.select("GHT_consortium")
+    hermes = _org_id(v6, "HERMES_organization")
+    online = set(builder.organizations.value)
+    assert hermes not in online
+
+    _node_goes(session, builder, hermes, "online")  # untouched form: HERMES joins
+    assert set(builder.organizations.value) == online | {hermes}
+    assert "HERMES_organization" in dict(builder.organizations.options)
+    _node_goes(session, builder, hermes, "offline")  # and leaves when its node goes
+    assert set(builder.organizations.value) == online
+    assert "HERMES_organization (offline)" in dict(builder.organizations.options)
+
+    mine = (session.organization["id"],)
+    builder.organizations.value = mine  # the user's own choice is kept
+    _node_goes(session, builder, hermes, "online")
+    assert builder.organizations.value == mine
+    assert "HERMES_organization" in dict(builder.organizations.options)
+
+
 def test_typed_form_and_code_view_for_partial_average(v6, research):
     builder = TaskBuilder(research)
     assert builder.image.value == AVERAGE
@@ -209,6 +238,41 @@ def test_two_quick_clicks_send_one_task(research):
     assert builder.message.kind == "ok" and f"Task {research.last_task['id']}" in \
         builder.message.value
     assert builder.name.value != calls[0]["name"]  # the next task gets a fresh name
+
+
+def test_clicks_on_other_threads_and_submit_send_one_task(research):
+    """JupyterLab with ipykernel 7 runs widget messages on a kernel subshell: clicks can
+    arrive on another thread while a cell calls submit()."""
+    builder = TaskBuilder(research).set(method="partial_average",
+                                        kwargs={"column_name": "age"})
+    calls = []
+    real = research.create_task
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs)
+        time.sleep(0.2)
+        return real(*args, **kwargs)
+
+    research.create_task = counting
+    start = threading.Barrier(5)
+
+    def click() -> None:
+        start.wait()
+        builder.submit_button.click()
+
+    clickers = [threading.Thread(target=click) for _ in range(4)]
+    try:
+        for t in clickers:
+            t.start()
+        start.wait()
+        builder.submit()
+        for t in clickers:
+            t.join(10)
+        builder.join(10)
+    finally:
+        del research.create_task
+    assert len(calls) == 1
+    assert not builder.sending and not builder.submit_button.disabled
 
 
 def test_json_editor_checks_before_sending(research, monkeypatch):

@@ -516,6 +516,8 @@ class TaskBuilder(w.VBox):
         if not self._orgs:
             return
         nodes = change["new"] or {}
+        # a selection still as the builder made it follows the nodes; one the user made stays
+        untouched = set(self.organizations.value) == set(self._default_organizations())
         changed = False
         for org in self._orgs:
             node = nodes.get(org["node_id"]) if org["node_id"] is not None else None
@@ -523,7 +525,8 @@ class TaskBuilder(w.VBox):
                 org["status"] = node["status"]
                 changed = True
         if changed:
-            self._relabel(list(self.organizations.value))
+            self._relabel(self._default_organizations() if untouched
+                          else list(self.organizations.value))
 
     def _show_header(self) -> None:
         collab = self.session.collaboration
