@@ -26,6 +26,7 @@ from labpanels.vantage6.errors import (
     ServerUnreachable,
     TaskValidationError,
 )
+from labpanels.vantage6.events import LiveEvents
 from tests.waiting import until as _until
 
 pytestmark = pytest.mark.platform
@@ -63,6 +64,21 @@ def test_login_sets_traits_and_goes_live(v6, session):
     assert not session.logged_in and session.user is None and not session.live
     with pytest.raises(NotLoggedIn):
         session.collaborations()
+
+
+def test_closed_live_events_report_nothing_more(v6, session):
+    """close() is final: the owner hears of no event and no state change after it, while
+    the socket closes in the background (a new login may be live on a new socket)."""
+    heard: list = []
+    events = LiveEvents(session.http.origin, lambda: session._auth.access,
+                        lambda event, data: heard.append(event),
+                        on_state=lambda connected: heard.append(connected))
+    events.start()
+    _until(lambda: events.connected, what="the socket connected")
+    assert heard == [True]
+    events.close()
+    _until(lambda: not events.connected, 10, "the socket closed")
+    assert heard == [True]
 
 
 def test_wrong_password_message(v6):

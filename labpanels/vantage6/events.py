@@ -51,6 +51,8 @@ class LiveEvents:
 
         @client.on("disconnect", namespace=NAMESPACE)
         def _disconnected(*_: Any) -> None:
+            if self._closed.is_set():
+                return  # closed on purpose: nothing to reconnect with
             self._on_state(False)
             # a reconnect sends these headers: keep them current
             client.connection_headers = self._headers()
@@ -94,8 +96,7 @@ class LiveEvents:
                 delay = min(delay * 2, 5.0)
 
     def _reconnect(self) -> None:
-        with contextlib.suppress(Exception):
-            self.client.disconnect()
+        self._disconnect()
         self._connect_loop()
 
     def token_changed(self) -> None:
@@ -108,7 +109,15 @@ class LiveEvents:
         return self.client.connected
 
     def close(self) -> None:
-        """Disconnect for good."""
+        """Disconnect for good, without waiting: from now on no event or state change is
+        passed on, and the socket closes in the background (websocket-client waits up to
+        3 s for the server's answer to its close frame, which this server does not send)."""
         self._closed.set()
+        self._handler = lambda _event, _data: None
+        self._on_state = lambda _connected: None
+        threading.Thread(target=self._disconnect, name="vantage6-events-close",
+                         daemon=True).start()
+
+    def _disconnect(self) -> None:
         with contextlib.suppress(Exception):
             self.client.disconnect()
