@@ -253,6 +253,14 @@ _KNOWN_REASONS = (
 )
 
 
+def body_error(exc: requests.RequestException, method: str, url: str,
+               timeout: Timeout) -> ConnectionFailed:
+    """The typed error for a failure while a streamed body is read (after the headers)."""
+    if _is_read_timeout(exc):
+        return RequestTimeout(method, url, timeout[-1] if isinstance(timeout, tuple) else timeout)
+    return ConnectionFailed(method, url, _reason(exc))
+
+
 def _is_read_timeout(exc: requests.RequestException) -> bool:
     cause = exc.args[0] if exc.args else None
     return isinstance(cause, urllib3.exceptions.ReadTimeoutError)

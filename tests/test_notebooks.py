@@ -65,6 +65,13 @@ def test_notebook_4_osparc_jobs(sparc_connection, tmp_path):
     assert "finished: SUCCESS" in text
     assert re.search(r"random sleep interval: [1-9] int", text)
     assert "[PROGRESS] 1/" in text
+    live = re.findall(r"^live: (.*)$", text, re.M)
+    (seconds,) = [int(n) for n in re.findall(r"^Will sleep for (\d+) seconds$", "\n".join(live),
+                                              re.M)]
+    assert seconds == (4 + 3) // 2  # the sleeper sleeps (input_2 + the number in input_1) // 2
+    assert [m for m in live if m.startswith("[PROGRESS]")] == [
+        f"[PROGRESS] {i}/{seconds}..." for i in range(1, seconds + 1)]
+    assert "the log ended with the job: SUCCESS" in text
     assert "state: FAILED" in text and "no outputs:" in text
     rows = len(pd.read_csv(tmp_path / "sparc-downloads" / "files" / "derivative" / "summary.csv"))
     assert f"{rows} rows, 1 column summarised" in text

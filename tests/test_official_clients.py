@@ -130,6 +130,20 @@ def test_osparc_085_sleeper_success(osparc_085_report):
 
 
 @pytest.mark.timeout(900)
+def test_osparc_085_log_stream(osparc_085_report):
+    stream = osparc_085_report["log_stream"]
+    assert stream["status"] == 200 and stream["content_type"].startswith("application/x-ndjson")
+    assert stream["state_at_first_line"] == "STARTED" and stream["state_after"] == "SUCCESS"
+    assert {tuple(sorted(e)) for e in stream["entries"]} == {
+        ("job_id", "log_level", "messages", "node_id")}  # JobLog, as the spec has it
+    assert all(e["job_id"] == stream["job_id"] for e in stream["entries"])
+    messages = [m for e in stream["entries"] for m in e["messages"]]
+    (logfile,) = stream["logfile"].values()
+    assert messages == [line.split(" ", 1)[1] for line in logfile.splitlines()]
+    assert any(m.startswith("[PROGRESS]") for m in messages)
+
+
+@pytest.mark.timeout(900)
 def test_osparc_085_sleeper_failure(osparc_085_report):
     job = osparc_085_report["sleeper_fail"]
     assert job["state"] == "FAILED"

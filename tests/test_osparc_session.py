@@ -14,7 +14,7 @@ import pytest
 import requests
 
 import labpanels
-from labpanels.errors import AuthenticationError
+from labpanels.errors import AuthenticationError, Conflict, RequestTimeout
 from labpanels.osparc import (
     JobFailedError,
     JobTimeout,
@@ -123,6 +123,37 @@ def test_sleeper_job_progress_outputs_files_and_logs(osparc, tmp_path):
     ]
     (unpacked,) = osparc.save_logs(job, tmp_path / "logs")
     assert unpacked.read_text() == logs["sleeper_2.0.2.logs"]
+
+
+def test_log_lines_arrive_while_the_job_runs(osparc, tmp_path):
+    job = osparc.submit({"input_1": number_file(tmp_path, "5"), "input_2": 3, "input_3": False})
+    streamed, state_at_first_progress = [], None
+    for line in osparc.stream_log(job):
+        if line.startswith("[PROGRESS]") and state_at_first_progress is None:
+            state_at_first_progress = osparc.status(job)["state"]
+        streamed.append(line)
+    assert state_at_first_progress == "STARTED"  # read live, not after the end
+    assert osparc.status(job)["state"] == "SUCCESS"  # the stream ends with the job
+    assert [m for m in streamed if m.startswith("[PROGRESS]")] == [
+        f"[PROGRESS] {i}/4..." for i in range(1, 5)
+    ]
+    assert streamed == [line.split(" ", 1)[1] for line in osparc.log_lines(job)]
+
+
+def test_one_log_reader_at_a_time_and_a_silent_stream_times_out(osparc, tmp_path):
+    job = osparc.submit({"input_1": number_file(tmp_path, "5"), "input_2": 4, "input_3": False})
+    first = osparc.stream_log(job)
+    assert next(first)  # the first reader holds the stream open
+    with pytest.raises(Conflict, match="already being read elsewhere"):
+        next(osparc.stream_log(job))
+    first.close()
+    osparc.wait(job)
+
+    slow = osparc.submit({"input_1": number_file(tmp_path, "9"), "input_2": 9, "input_3": False})
+    with pytest.raises(RequestTimeout, match=r"no answer within 0\.05 s"):
+        for _line in osparc.stream_log(slow, quiet_timeout=0.05):
+            pass  # the sleeper is silent for a (scaled) second between progress lines
+    osparc.stop(slow)
 
 
 def test_failed_job_reports_its_error_and_log(osparc, tmp_path):

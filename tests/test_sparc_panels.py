@@ -619,6 +619,23 @@ def test_result_viewer_outputs_types_and_filterable_logs(osparc, workdir, tmp_pa
     assert saved.read_text().strip().isdigit()
 
 
+def test_result_viewer_shows_the_log_live_then_the_whole_file(osparc, workdir):
+    osparc.select_solver(SLEEPER, "2.0.2")
+    quiet = OsparcResultViewer(osparc, live_log=False)
+    viewer = OsparcResultViewer(osparc)
+    job = osparc.submit({"input_1": workdir / "number.txt", "input_2": 20, "input_3": False})
+    until(lambda: any("[PROGRESS]" in e["text"] for e in viewer.log), 20, "a live log line")
+    assert osparc.status(job)["state"] == "STARTED" and viewer.state != "SUCCESS"
+    assert viewer.lines.lines == [e["text"] for e in viewer.log]  # shown as they come
+    assert all(e["time"] == "" for e in viewer.log)  # the stream carries no timestamps
+    assert quiet.log == []
+    osparc.wait(job)
+    until(lambda: viewer.state == "SUCCESS", what="the viewer loaded the results")
+    full = osparc.log_lines(job)
+    assert [e["text"] for e in viewer.log] == full == [e["text"] for e in quiet.log]
+    assert all(e["time"] for e in viewer.log)  # the log file's lines, with their times
+
+
 def test_failed_job_shows_its_error_and_the_highlighted_line(osparc, workdir):
     builder = JobBuilder(osparc, workdir=workdir)
     builder.choose_solver(SLEEPER)

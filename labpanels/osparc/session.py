@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
 import os
 import tempfile
@@ -38,11 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
+import requests
 from traitlets import Dict, List
 
 from ..errors import ApiError, AuthenticationError, Conflict, ConnectionFailed, LabpanelsError
 from ..errors import ServerError as _ServerError
-from ..http import DEFAULT_TIMEOUT, HttpClient, Timeout
+from ..http import DEFAULT_TIMEOUT, HttpClient, Timeout, body_error
 from ..paging import iter_osparc
 from ..pennsieve.download import download_url, safe_name, safe_path
 from ..state import SessionState
@@ -585,6 +587,38 @@ class OsparcSession(SessionState):
             with archive:
                 yield archive
 
+    def stream_log(self, job: Any = None, *, quiet_timeout: float = 120.0) -> Iterator[str]:
+        """The job's log lines as the solver writes them, until the job ends.
+
+        Reads the server's NDJSON log stream (one reader per job at a time: a second gets
+        :class:`~labpanels.errors.Conflict`). A stream silent for ``quiet_timeout`` seconds
+        raises :class:`~labpanels.errors.RequestTimeout`. Once the job ended,
+        :meth:`log_lines` reads the complete log file.
+        """
+        path, _, _, job_id = self._job_path(job)
+        http = self._checked_http()
+        timeout = (DEFAULT_TIMEOUT[0], quiet_timeout)
+        try:
+            response = http.request(
+                "GET", f"{path}/logstream", headers={"Accept": "application/x-ndjson"},
+                stream=True, timeout=timeout,
+            )
+        except Conflict as exc:
+            raise Conflict(exc.status, exc.method, exc.url,
+                           f"the log of job {job_id} is already being read elsewhere (the "
+                           "server allows one reader at a time)", exc.body) from None
+        with response:
+            lines = response.iter_lines()
+            while True:
+                try:
+                    raw = next(lines)
+                except StopIteration:
+                    return
+                except requests.RequestException as exc:
+                    raise body_error(exc, "GET", response.url, timeout) from None
+                if raw.strip():
+                    yield from _log_messages(raw, job_id)
+
     def logs(self, job: Any = None) -> dict[str, str]:
         """The job's log zip, unpacked in memory: ``{file name: text}``."""
         with self._log_zip(job) as archive:
@@ -650,3 +684,20 @@ class OsparcSession(SessionState):
                 }
             )
         return pd.DataFrame(rows, columns=["id", "solver", "version", "created_at"])
+
+
+def _log_messages(raw: bytes, job_id: str) -> list[str]:
+    """The messages of one NDJSON line of a log stream (a JobLog, or an ErrorGet)."""
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        raise LabpanelsError(
+            f"the log stream of job {job_id} sent a line that is not JSON: {raw[:80]!r}"
+        ) from None
+    if not isinstance(entry, Mapping):
+        raise LabpanelsError(f"the log stream of job {job_id} sent {type(entry).__name__}")
+    if "messages" not in entry and entry.get("errors"):
+        errors = "; ".join(str(e.get("msg", e)) if isinstance(e, Mapping) else str(e)
+                           for e in entry["errors"])
+        raise LabpanelsError(f"the log stream of job {job_id} reported: {errors}")
+    return [str(m) for m in entry.get("messages") or []]

@@ -775,7 +775,9 @@ class OsparcResultViewer(w.VBox):
     """A finished job's outputs (name, server type, value; files downloadable) and its
     log, filterable by level and text, with the error of a failed job shown first.
 
-    Follows ``session.job`` and loads a job when it ends. Traits: ``state``, ``error``
+    Follows ``session.job``: while a job runs its log lines arrive live (the server's log
+    stream; ``live_log=False`` turns that off), and when it ends the outputs and the
+    complete log file replace them. Traits: ``state``, ``error``
     (the failed job's message), ``outputs`` (values with the server's own types),
     ``log`` (every line: ``n``, ``time``, ``level``, ``text``), ``levels`` and ``query``
     (the log filters), ``error_line`` (index into ``log``; -1 when none).
@@ -789,8 +791,10 @@ class OsparcResultViewer(w.VBox):
     query = Unicode("")
     error_line = Int(-1)
 
-    def __init__(self, session: OsparcSession, job: Any = None, **kwargs: Any) -> None:
+    def __init__(self, session: OsparcSession, job: Any = None, *, live_log: bool = True,
+                 **kwargs: Any) -> None:
         self.session = session
+        self.live_log = live_log
         self.heading = w.Label("No job yet")
         self.heading.add_class("lp-detail-title")
         self.error_box = Message()
@@ -846,6 +850,7 @@ class OsparcResultViewer(w.VBox):
         self._known: set[str] = set()
         self._loaded: tuple[str, str] | None = None
         self._lock = threading.Lock()
+        self._log_lock = threading.Lock()  # the live log and the loaded one never mix
         download.on_click(lambda _: self._safely(self.download))
         reload.on_click(lambda _: self._safely(self.load))
         for box in self.level_boxes.values():
@@ -859,7 +864,10 @@ class OsparcResultViewer(w.VBox):
             if isinstance(target, Mapping) and target.get("state") in DONE_STATES:
                 self._safely(self.load, target)
             else:
-                self.heading.value = f"Job {_job_id(target)}: results appear when it ends"
+                self._current = _job_id(target)
+                self._known.add(self._current)
+                self.heading.value = f"Job {self._current}: results appear when it ends"
+                self._follow_log(target)
 
     # -- loading -----------------------------------------------------------------------
     def load(self, job: Any = None) -> dict:
@@ -951,8 +959,52 @@ class OsparcResultViewer(w.VBox):
                     "text": line,
                 }
             )
-        self.error_line = self._find_error_line(entries)
-        self.log = entries
+        with self._log_lock:
+            self.error_line = self._find_error_line(entries)
+            self.log = entries
+
+    def _follow_log(self, job: Any) -> None:
+        """Read the running job's log stream in the background into ``log``."""
+        if self.live_log:
+            threading.Thread(target=self._read_live_log, args=(job, _job_id(job)),
+                             name=f"osparc-log-{_job_id(job)[:8]}", daemon=True).start()
+
+    def _read_live_log(self, job: Any, job_id: str) -> None:
+        def still_live() -> bool:
+            return self._current == job_id and self._loaded is None
+
+        pending: list[str] = []
+        flushed = time.monotonic()
+
+        def flush() -> None:
+            with self._log_lock:
+                if still_live() and pending:
+                    start = len(self.log)
+                    self.log = self.log + [
+                        {"n": start + i, "time": "", "level": log_level(text), "text": text}
+                        for i, text in enumerate(pending)
+                    ]
+            pending.clear()
+
+        received = 0
+        try:
+            # a job that has not started yet has an empty stream: ask again until it has one
+            while still_live() and received == 0:
+                for text in self.session.stream_log(job):
+                    if not still_live():
+                        return
+                    received += 1
+                    pending.append(text)
+                    if time.monotonic() - flushed > 0.2:  # one update per 0.2 s, not per line
+                        flush()
+                        flushed = time.monotonic()
+                flush()
+                if received == 0:
+                    time.sleep(0.5)
+        except LabpanelsError as exc:
+            if still_live():
+                self.lines.empty_text = (f"No live log ({friendly(exc)}); the full log "
+                                         "appears when the job ends")
 
     def _find_error_line(self, entries: list[dict]) -> int:
         if self.state == "SUCCESS":
@@ -1044,11 +1096,14 @@ class OsparcResultViewer(w.VBox):
             if job_id in self._known:
                 return  # a late status of an earlier job: stay with the current one
             self._known.add(job_id)
-            self._current, self._job, self._loaded = job_id, new, None
-            self.state, self.error, self.outputs, self.log = state, "", {}, []
+            with self._log_lock:
+                self._current, self._job, self._loaded = job_id, new, None
+                self.state, self.error, self.outputs, self.log = state, "", {}, []
             self.error_box.clear()
             self.table.set_rows([])
             self.heading.value = f"Job {job_id} is {state}: results appear when it ends"
+            if state not in DONE_STATES:
+                self._follow_log(new)
         if state in DONE_STATES and self._loaded != (job_id, state):
             self._safely(self.load, new)
 

@@ -79,8 +79,13 @@ def test_sleeper_job_progress_outputs_and_logs(notebook, emulator, tmp_path, fai
     ], name=f"sleeper-{fail}.ipynb", env={"OSPARC_API_HOST": emulator.osparc_url,
                                            "OSPARC_API_KEY": key, "OSPARC_API_SECRET": secret})
     panel = nb.panel
-    nb.kernel(f"builder.set_inputs(input_1='number.txt', input_2=1, input_3={fail})")
+    seconds = 1 if fail else 40  # the success runs long enough to watch its log live
+    nb.kernel(f"builder.set_inputs(input_1='number.txt', input_2={seconds}, input_3={fail})")
     panel.get_by_role("button", name="Submit").click()
+    if not fail:
+        expect(panel.get_by_text("[PROGRESS] 1/", exact=False).first).to_be_visible(
+            timeout=20_000)
+        assert nb.kernel("print(osparc.status()['state'])") == "STARTED"
     end = "FAILED" if fail else "SUCCESS"
     nb.wait_kernel("print(progress.state)", end, timeout=60)
     bar = panel.locator(".lp-panel", has_text=end).first

@@ -128,6 +128,31 @@ def main() -> int:
     report["csv_summary"] = run({"input_1": big_file}, CSV_SUMMARY, "1.0.0")
     report["jobs_listed"] = len(list(solvers.iter_jobs(solver.id, solver.version)))
 
+    # following a running job's log (the generated API's NDJSON log stream)
+    job = solvers.create_job(
+        solver.id, solver.version, osparc.JobInputs({"input_1": uploaded, "input_2": 5})
+    )
+    solvers.start_job(solver.id, solver.version, job.id)
+    stream = solvers.get_log_stream_without_preload_content(solver.id, solver.version, job.id)
+    entries, state_at_first, pending = [], None, b""
+    for chunk in stream.stream(1024):
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            if line.strip():
+                entries.append(json.loads(line))
+                if state_at_first is None:
+                    state_at_first = solvers.inspect_job(solver.id, solver.version, job.id).state
+    report["log_stream"] = {
+        "job_id": job.id,
+        "status": stream.status,
+        "content_type": stream.headers.get("content-type"),
+        "entries": entries,
+        "state_at_first_line": state_at_first,
+        "state_after": solvers.inspect_job(solver.id, solver.version, job.id).state,
+        "logfile": read_log(solvers.get_job_output_logfile(solver.id, solver.version, job.id)),
+    }
+
     # stopping a running job
     job = solvers.create_job(
         solver.id, solver.version, osparc.JobInputs({"input_1": uploaded, "input_2": 40})

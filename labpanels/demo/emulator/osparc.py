@@ -66,6 +66,7 @@ class OsparcService:
         self.runner = JobRunner(settings, self.store)
         self.solvers: list[Solver] = list(SOLVERS)
         self.faults: list[dict] = []
+        self.streaming: set[str] = set()  # jobs whose log stream is being read
         self.profile = {
             "id": 1,
             "first_name": "Ada",
@@ -657,8 +658,18 @@ class OsparcService:
 
     def _logstream(self, job: Job) -> Response:
         node_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"node/{job.id}"))
+        if job.id in self.streaming:
+            return error(409, f"Logs for job {job.id} are already being streamed")
+        self.streaming.add(job.id)
 
         async def lines():
+            try:
+                async for line in entries():
+                    yield line
+            finally:
+                self.streaming.discard(job.id)
+
+        async def entries():
             sent = 0
             deadline = time.monotonic() + 3600
             while time.monotonic() < deadline:
