@@ -163,6 +163,18 @@ def test_builder_follows_nodes_until_the_user_chooses(v6, session):
     assert "HERMES_organization" in dict(builder.organizations.options)
 
 
+def test_switching_function_keeps_the_shared_arguments(research):
+    builder = TaskBuilder(research)
+    builder.set(method="partial_average")
+    builder.fields["column_name"].value = "age"  # typed in the field
+    builder.method_choice.value = "central_average"  # chosen in the dropdown
+    assert list(builder.fields) == ["column_name", "organizations"]  # a new form ...
+    assert builder.fields["column_name"].value == "age"  # ... with the column kept
+    assert builder.kwargs() == {"column_name": "age"}
+    builder.method_choice.value = "partial_average"
+    assert builder.kwargs() == {"column_name": "age"}
+
+
 def test_typed_form_and_code_view_for_partial_average(v6, research):
     builder = TaskBuilder(research)
     assert builder.image.value == AVERAGE

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
-from traitlets import Bool
+from traitlets import Bool, TraitError
 
 from ..vantage6 import catalogue
 from .common import Message, friendly, vantage6_session
@@ -129,6 +129,7 @@ class TaskBuilder(w.VBox):
         self.json_editor.add_class("lp-code")
         self.arguments = w.VBox(layout=_WIDE)
         self.fields: dict[str, w.Widget] = {}
+        self._field_types: dict[str, str] = {}  # argument name -> its type, for self.fields
         self.databases = w.Text(value="default", placeholder="database labels, comma separated",
                                 layout=_WIDE)
         self.name = w.Text(placeholder="a name to find the task by", layout=_WIDE)
@@ -466,15 +467,22 @@ class TaskBuilder(w.VBox):
     def _build_form(self) -> None:
         fn = self.function
         if fn is None or self.json_mode.value:
-            self.fields = {}
+            self.fields, self._field_types = {}, {}
             self.arguments.children = [self.json_editor]
             return
         if set(self.fields) == {a.name for a in fn.arguments} and \
                 self.arguments.children and self.arguments.children[0] is not self.json_editor:
             return  # same arguments: keep what the user typed
+        # what was typed for an argument the new function shares (same name and type) stays
+        kept = {name: self.fields[name].value for name, kind in self._field_types.items()
+                if name in self.fields and any(a.name == name and a.type == kind
+                                               for a in fn.arguments)}
         fields, rows = {}, []
         for arg in fn.arguments:
             widget = _input_for(arg, self.columns)
+            if arg.name in kept:
+                with contextlib.suppress(TraitError, ValueError):
+                    widget.value = kept[arg.name]
             widget.observe(self._changed, names=["value"])
             fields[arg.name] = widget
             label = arg.name + ("" if arg.required else " (optional)")
@@ -482,6 +490,7 @@ class TaskBuilder(w.VBox):
         for old in self.fields.values():
             old.close()
         self.fields = fields
+        self._field_types = {a.name: a.type for a in fn.arguments}
         self.arguments.children = rows or [w.Label("This function takes no arguments.")]
 
     def _changed(self, _change: Any = None) -> None:

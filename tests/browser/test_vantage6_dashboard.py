@@ -7,9 +7,12 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from labpanels.demo.data import load_csv
+from labpanels.demo.scenario import WORKSHOP
 from tests.browser.harness import markdown
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -29,13 +32,30 @@ def _dashboard_cells(v6: dict) -> list[str]:
     ]
 
 
+def _mean_age() -> float:
+    """The average age over PhY-research's organizations, from the data the nodes hold."""
+    collab = next(c for c in WORKSHOP.collaborations if c.name == "PhY-research")
+    return pd.concat([load_csv(WORKSHOP.organization(o).data)["age"]
+                      for o in collab.organizations]).mean()
+
+
 def _tab(nb, title: str) -> None:
     nb.panel.get_by_role("tab", name=title).click()
 
 
-def _submit(nb, builder) -> None:
-    """Press Submit with the mouse, as a researcher does, after the kernel has started
-    counting the clicks it receives (so a failure can say whether the click arrived)."""
+def _function(nb, builder, name: str) -> None:
+    """Choose the algorithm function ``name`` in the builder's dropdown."""
+    builder.locator("select").filter(has=nb.page.locator("option", has_text=name)
+                                     ).select_option(name)
+    nb.wait_kernel("print(dash.builder.method)", name)
+
+
+def _submit(nb, builder) -> int:
+    """Press Submit with the mouse, as a researcher does; return the new task's id.
+
+    The kernel records the clicks it receives, so a failure says whether the click arrived.
+    """
+    before = nb.kernel("print((session.last_task or {}).get('id'))")
     nb.kernel("try:\n"
               "    _clicks.clear()\n"
               "except NameError:\n"
@@ -43,6 +63,12 @@ def _submit(nb, builder) -> None:
               "    dash.builder.submit_button.on_click(\n"
               "        lambda _b: _clicks.append('sending' if dash.builder.sending else 'idle'))")
     builder.get_by_role("button", name="Submit").click()
+    try:
+        nb.wait_kernel(f"print((session.last_task or {{}}).get('id') != {before})", "True",
+                       timeout=30)
+    except AssertionError:
+        raise _no_new_task(nb, builder) from None
+    return int(nb.kernel("print(session.last_task['id'])"))
 
 
 def _no_new_task(nb, builder) -> AssertionError:
@@ -104,8 +130,7 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     # build and submit partial_average by clicking
     _tab(nb, "New task")
     builder = nb.panel.locator(".lp-task-builder")
-    builder.locator("select").filter(has=nb.page.locator("option", has_text="partial_average")
-                                     ).select_option("partial_average")
+    _function(nb, builder, "partial_average")
     column = builder.locator(".widget-hbox", has=nb.page.get_by_text("column_name", exact=True)
                              ).locator("input")
     column.fill("age")
@@ -113,13 +138,8 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'age'}")
     expect(builder.locator("textarea").last).to_have_value(re.compile(r"'column_name': 'age'"))
     shot("task-builder", builder)
-    _submit(nb, builder)
-    try:
-        nb.wait_kernel("print(session.last_task is not None)", "True", timeout=30)
-    except AssertionError:
-        raise _no_new_task(nb, builder) from None
-    nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "completed",
-                   timeout=60)
+    partial = _submit(nb, builder)
+    nb.wait_kernel(f"print(session.task({partial})['status'])", "completed", timeout=60)
     expect(nb.panel.locator(".lp-progress")).to_contain_text("4 of 4", timeout=30_000)
     shot("job-progress", nb.panel.locator(".lp-progress"))
 
@@ -130,17 +150,22 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
         expect(_row(results, org)).to_be_visible()
     shot("result-viewer", results)
 
-    # the failing case: a text column
+    # central_average: one organization runs it and asks the others for their partials
     _tab(nb, "New task")
+    _function(nb, builder, "central_average")
+    nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'age'}")  # kept
+    central = _submit(nb, builder)
+    nb.wait_kernel(f"print(session.task({central})['status'])", "completed", timeout=60)
+    _tab(nb, "Results")
+    expect(results.locator(".lp-table-row", has_text=f"{_mean_age():.6g}").first).to_be_visible()
+
+    # the failing case: partial_average on a text column
+    _tab(nb, "New task")
+    _function(nb, builder, "partial_average")
     column.fill("sex")
     column.press("Tab")
     nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'sex'}")
-    before = nb.kernel("print(session.last_task['id'])")
     _submit(nb, builder)
-    try:
-        nb.wait_kernel(f"print(session.last_task['id'] != {before})", "True", timeout=30)
-    except AssertionError:
-        raise _no_new_task(nb, builder) from None
     nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "failed",
                    timeout=60)
     _tab(nb, "Results")
