@@ -14,7 +14,8 @@ import pytest
 import requests
 
 import labpanels
-from labpanels.errors import BadRequest, NotFound
+from labpanels.demo.emulator import start_emulator
+from labpanels.errors import BadRequest, NotFound, PermissionDenied
 from labpanels.pennsieve import (
     DatasetUnavailable,
     DownloadCancelled,
@@ -218,6 +219,37 @@ def test_download_files_and_folders_verified_with_progress(session, emulator, tm
     assert sorted(p.relative_to(tmp_path / "rooted").parts[0] for p in rooted) == [
         f"sub-0{i}" for i in range(1, 7)
     ]
+
+
+def test_a_folder_too_large_for_one_manifest_is_fetched_in_parts(session, tmp_path):
+    folders = list(session.iter_folder(201, "files/primary"))
+    total = sum(f["size"] for f in folders)
+    assert len(folders) == 6 and all(f["type"] == "Directory" for f in folders)
+    # a server whose limit takes about half of the folder at a time
+    with start_emulator(max_download_mb=total * 0.6 / 1e6) as small:
+        strict = PennsieveSession(small.pennsieve_url)
+        sent: list[str] = []
+        strict.http.session.hooks["response"].append(
+            lambda r, *a, **k: sent.append(f"{r.request.method} {r.status_code} "
+                                           f"{r.request.url.split('?')[0].rsplit('/', 1)[-1]}"))
+        with pytest.raises(PermissionDenied, match="too large"):
+            strict.manifest(["files/primary"], 201)  # refused in one piece
+        sent.clear()
+        saved = strict.download(["files/primary"], tmp_path, dataset_id=201,
+                                root_path="files/primary")
+        strict.close()
+    assert sorted({p.relative_to(tmp_path).parts[0] for p in saved}) == sorted(
+        f["name"] for f in folders)
+    assert sum(p.stat().st_size for p in saved) == total and len(set(saved)) == len(saved)
+    asked = [line for line in sent if line.endswith("download-manifest")]
+    assert asked[0] == "POST 403 download-manifest"  # then in parts that fit
+    assert asked.count("POST 200 download-manifest") >= 2 and asked[-1].startswith("POST 200")
+    assert "GET 200 browse" in sent  # the folder's contents, to split it
+    with_limit = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in saved}
+    whole = session.download(["files/primary"], tmp_path / "whole", dataset_id=201,
+                             root_path="files/primary")
+    assert {p.relative_to(tmp_path / "whole").as_posix(): p.read_bytes()
+            for p in whole} == with_limit
 
 
 def test_download_from_search_hits_and_selection(session, emulator, tmp_path):

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from traitlets import Dict, List
 
-from ..errors import ApiError, LabpanelsError
+from ..errors import ApiError, LabpanelsError, PermissionDenied
 from ..http import DEFAULT_TIMEOUT, HttpClient, Timeout
 from ..state import SessionState
 from .download import (
@@ -608,6 +608,31 @@ class PennsieveSession(SessionState):
             f"datasets/{dataset_id}/versions/{version}/files/download-manifest", json=body
         )
 
+    def _manifest_entries(
+        self, dataset_id: int, version: int, paths: list[str], root_path: str | None
+    ) -> list[dict]:
+        """The manifest's files for ``paths``. A selection the server refuses as too large
+        is asked for in parts: halves of a list, a folder's contents, down to one file."""
+        try:
+            return self._fetch_manifest(dataset_id, version, paths, root_path).get("data") or []
+        except PermissionDenied as exc:
+            if "too large" not in exc.message.lower():
+                raise
+            if len(paths) > 1:
+                middle = len(paths) // 2
+                entries = (self._manifest_entries(dataset_id, version, paths[:middle], root_path)
+                           + self._manifest_entries(dataset_id, version, paths[middle:], root_path))
+                unique = {(tuple(e.get("path") or ()), e.get("fileName")): e for e in entries}
+                return list(unique.values())
+            try:
+                inside = [str(e["path"]) for e in self.iter_folder(dataset_id, paths[0], version)
+                          if e.get("path")]
+            except ApiError:
+                inside = []  # not a folder
+            if not inside:  # one file (or an empty folder) over the limit: nothing to split
+                raise exc from None
+            return self._manifest_entries(dataset_id, version, inside, root_path)
+
     def _progress_callback(self, on_progress: Callable[[dict], Any] | None):
         def report(info: dict) -> None:
             self.download_progress = info
@@ -659,8 +684,7 @@ class PennsieveSession(SessionState):
         dest = Path(dest)
         self._cancel.clear()
         with self.working():
-            manifest = self._fetch_manifest(dataset_id, version, names, root_path)
-            entries = manifest.get("data") or []
+            entries = self._manifest_entries(dataset_id, version, names, root_path)
             if not entries:
                 raise DownloadError(f"nothing to download at {', '.join(names)}")
             if single and len(entries) != 1:
