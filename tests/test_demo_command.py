@@ -157,6 +157,9 @@ def test_demo_with_jupyterlab_prints_url_and_stops_everything(tmp_path):
         lab_port = int(url.split(":")[2].split("/")[0])
         proc.send_signal(signal.SIGINT)
         assert proc.wait(40) == 0
+        said = proc.stderr.read()
+        assert "Stopping JupyterLab and the local platform" in said
+        assert said.rstrip().endswith("Everything stopped.")
     finally:
         if proc.poll() is None:
             proc.kill()

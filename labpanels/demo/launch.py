@@ -136,7 +136,11 @@ def run_demo(
                 return 1
         return 0
     finally:
+        if stop.is_set():
+            print("Stopping JupyterLab and the local platform…", file=sys.stderr, flush=True)
         processes.stop(lab_proc)
         platform.stop()
         for path in written:
             path.unlink(missing_ok=True)
+        if stop.is_set():
+            print("Everything stopped.", file=sys.stderr, flush=True)
