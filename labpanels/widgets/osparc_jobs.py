@@ -986,9 +986,10 @@ class OsparcResultViewer(w.VBox):
                     ]
             pending.clear()
 
-        received = 0
+        received, pause = 0, 0.5
         try:
-            # a job that has not started yet has an empty stream: ask again until it has one
+            # a job that has not started yet has an empty stream: ask again (less and less
+            # often, up to every 10 s) until it has one
             while still_live() and received == 0:
                 for text in self.session.stream_log(job):
                     if not still_live():
@@ -1000,7 +1001,8 @@ class OsparcResultViewer(w.VBox):
                         flushed = time.monotonic()
                 flush()
                 if received == 0:
-                    time.sleep(0.5)
+                    time.sleep(pause)
+                    pause = min(pause * 2, 10.0)
         except LabpanelsError as exc:
             if still_live():
                 self.lines.empty_text = (f"No live log ({friendly(exc)}); the full log "
