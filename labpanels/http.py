@@ -152,14 +152,11 @@ class HttpClient:
                     seconds = timeout[0]
                 raise RequestTimeout(method, url, seconds) from None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                if _is_read_timeout(exc):
-                    # the body stalled after the headers: requests reports a ConnectionError
-                    seconds = timeout[-1] if isinstance(timeout, tuple) else timeout
-                    raise RequestTimeout(method, url, seconds) from None
-                if attempt < attempts:
+                # a read timeout here (the body stalled after the headers) is not retried
+                if not _is_read_timeout(exc) and attempt < attempts:
                     self._sleep(attempt)
                     continue
-                raise ConnectionFailed(method, url, _reason(exc)) from None
+                raise body_error(exc, method, url, timeout) from None
             if response.status_code in RETRY_STATUSES and attempt < attempts:
                 response.close()
                 self._sleep(attempt, response.headers.get("Retry-After"))
@@ -255,7 +252,9 @@ _KNOWN_REASONS = (
 
 def body_error(exc: requests.RequestException, method: str, url: str,
                timeout: Timeout) -> ConnectionFailed:
-    """The typed error for a failure while a streamed body is read (after the headers)."""
+    """The typed error for a connection that failed or stalled once it was made (also
+    while a streamed body is read): RequestTimeout for a read timeout, else
+    ConnectionFailed with the reason."""
     if _is_read_timeout(exc):
         return RequestTimeout(method, url, timeout[-1] if isinstance(timeout, tuple) else timeout)
     return ConnectionFailed(method, url, _reason(exc))

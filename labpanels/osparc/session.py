@@ -32,7 +32,7 @@ import os
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,12 +62,20 @@ __all__ = [
     "JobTimeout",
     "OSPARC_URL",
     "DONE_STATES",
+    "error_text",
 ]
 
 OSPARC_URL = "https://api.osparc.io"
 #: states after which a job never changes again
 DONE_STATES = frozenset({"SUCCESS", "FAILED", "ABORTED"})
 _HASH_BLOCK = 1024 * 1024
+
+
+def error_text(errors: Iterable[Any] | None) -> str:
+    """A server's error entries (``{"msg": ...}`` dicts or plain values) as one line."""
+    return "; ".join(
+        str(e.get("msg", e)) if isinstance(e, Mapping) else str(e) for e in errors or ()
+    )
 
 
 class MissingCredentials(LabpanelsError):
@@ -81,9 +89,7 @@ class JobFailedError(LabpanelsError):
         self.job_id = job_id
         self.state = state
         self.errors = list(errors or [])
-        detail = "; ".join(
-            str(e.get("msg", e)) if isinstance(e, dict) else str(e) for e in self.errors
-        )
+        detail = error_text(self.errors)
         reason = f": {detail}" if detail else ""
         super().__init__(f"job {job_id} {state}{reason} (its log: logs(job))")
 
@@ -697,7 +703,7 @@ def _log_messages(raw: bytes, job_id: str) -> list[str]:
     if not isinstance(entry, Mapping):
         raise LabpanelsError(f"the log stream of job {job_id} sent {type(entry).__name__}")
     if "messages" not in entry and entry.get("errors"):
-        errors = "; ".join(str(e.get("msg", e)) if isinstance(e, Mapping) else str(e)
-                           for e in entry["errors"])
-        raise LabpanelsError(f"the log stream of job {job_id} reported: {errors}")
+        raise LabpanelsError(
+            f"the log stream of job {job_id} reported: {error_text(entry['errors'])}"
+        )
     return [str(m) for m in entry.get("messages") or []]

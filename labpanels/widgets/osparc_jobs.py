@@ -22,7 +22,7 @@ import ipywidgets as w
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from ..errors import LabpanelsError
-from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession
+from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession, error_text
 from ..pennsieve.download import safe_name
 from .assets import asset
 from .common import Message, friendly
@@ -724,10 +724,7 @@ class OsparcJobProgress(anywidget.AnyWidget):
                 self.progress = 100
                 self.message, self.message_kind = "Finished", "ok"
             else:
-                errors = status.get("errors") or []
-                detail = "; ".join(
-                    str(e.get("msg", e)) if isinstance(e, Mapping) else str(e) for e in errors
-                )
+                detail = error_text(status.get("errors"))
                 self.message = f"{state}: {detail}" if detail else state
                 self.message_kind = "error"
 
@@ -899,10 +896,7 @@ class OsparcResultViewer(w.VBox):
             self.error = ""
             self.error_box.clear()
             return
-        errors = status.get("errors") or []
-        detail = "; ".join(
-            str(e.get("msg", e)) if isinstance(e, Mapping) else str(e) for e in errors
-        )
+        detail = error_text(status.get("errors"))
         if not detail:
             detail = (
                 "stopped before it finished"

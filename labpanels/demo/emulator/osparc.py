@@ -663,33 +663,21 @@ class OsparcService:
         self.streaming.add(job.id)
 
         async def lines():
-            try:
-                async for line in entries():
-                    yield line
-            finally:
-                self.streaming.discard(job.id)
-
-        async def entries():
             sent = 0
             deadline = time.monotonic() + 3600
-            while time.monotonic() < deadline:
-                while sent < len(job.logs):
-                    _, level, msg = job.logs[sent]
-                    sent += 1
-                    yield (
-                        json.dumps(
-                            {
-                                "job_id": job.id,
-                                "node_id": node_id,
-                                "log_level": level,
-                                "messages": [msg],
-                            }
-                        )
-                        + "\n"
-                    )
-                if job.done or job.state == "NOT_STARTED":
-                    return
-                await asyncio.sleep(0.05)
+            try:
+                while time.monotonic() < deadline:
+                    while sent < len(job.logs):
+                        _, level, msg = job.logs[sent]
+                        sent += 1
+                        entry = {"job_id": job.id, "node_id": node_id, "log_level": level,
+                                 "messages": [msg]}
+                        yield json.dumps(entry) + "\n"
+                    if job.done or job.state == "NOT_STARTED":
+                        return
+                    await asyncio.sleep(0.05)
+            finally:
+                self.streaming.discard(job.id)
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
