@@ -12,13 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import copy
 import datetime as dt
 import json
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from traitlets import Bool, Dict, Int, Unicode
@@ -30,6 +32,7 @@ from ..errors import (
     LabpanelsError,
     NotFound,
     PermissionDenied,
+    RequestTimeout,
 )
 from ..http import HttpClient
 from ..paging import iter_vantage6
@@ -46,6 +49,16 @@ from .errors import (
     TaskValidationError,
 )
 from .tokens import TokenAuth, jwt_claims
+
+if TYPE_CHECKING:
+    from .events import Worker
+
+try:
+    from ..errors import NetworkError
+except ImportError:  # until labpanels.errors has the common base of both
+    NetworkError = (ConnectionFailed, RequestTimeout)  # type: ignore[misc,assignment]
+
+log = logging.getLogger("labpanels.vantage6")
 
 __all__ = ["Vantage6Session", "FINISHED", "FAILED"]
 
@@ -104,6 +117,12 @@ class Vantage6Session(SessionState):
     run_status = Dict(help="run id -> {'status', 'task_id', ...}, kept current by live events")
     last_task = Dict(allow_none=True, default_value=None, help="the last task created here")
     event_count = Int(0, help="live events received (for panels that redraw on any change)")
+    task_state = Dict(help="task id -> {'id', 'name', 'collaboration_id', 'parent_id', "
+                           "'created_at', 'status', 'finished', 'runs', 'done', 'total', "
+                           "'failed', 'results', 'finished_at'}: the one state of the tasks "
+                           "every panel shows (see refresh_tasks and watch)")
+    server_reachable = Bool(True, help="False once the server stopped answering (live "
+                                       "connection lost and a short probe failed)")
 
     def __init__(self, url: str, *, port: int | None = None, api_path: str | None = None,
                  timeout: float | tuple[float, float] = (5.0, 60.0), live: bool = True,
@@ -120,7 +139,18 @@ class Vantage6Session(SessionState):
         self._create_lock = threading.Lock()
         self._failed_logins: dict[str, int] = {}
         self.page_size = 1000  # items per request when reading every page
-        self._finished_runs: dict[int, list[dict]] = {}  # task id -> runs, once all finished
+        # -- the task state machinery (see "task state" below)
+        self._state_lock = threading.RLock()
+        self._worker: Worker | None = None
+        self._watched: dict[int, float] = {}  # root task id -> poll interval (s)
+        self._next_poll: dict[int, float] = {}  # root task id -> monotonic due time
+        self._tree: dict[int, int] = {}  # task id (root or subtask) -> root task id
+        self._settled: set[int] = set()  # roots read once more after they finished
+        self._results_cache: dict[int, tuple[list[dict], Any]] = {}  # id -> (items, frame)
+        self._version = 0  # bumped on every state change, under self._changed
+        self._unreachable_since: float | None = None
+        self._last_contact = time.monotonic()
+        self._last_probe = 0.0
 
     def set_url(self, url: str) -> None:
         """Point a logged-out session at another server."""
@@ -202,6 +232,9 @@ class Vantage6Session(SessionState):
             self._org_names[org["id"]] = org["name"]
             self.organization = org
             self.user = user
+            self._set_reachable(True)
+            self._start_worker()
+            _warm_pandas()
             if self._want_live:
                 self._start_live()
             return user
@@ -220,8 +253,19 @@ class Vantage6Session(SessionState):
         return LoginFailed("wrong username or password")
 
     def logout(self) -> None:
-        """Forget the tokens and stop live events (the server keeps nothing to close)."""
+        """Forget the tokens, stop live events and the background worker (the server
+        keeps nothing to close), and empty ``task_state``."""
         self._stop_live()
+        self._stop_worker()
+        with self._state_lock:
+            self._watched.clear()
+            self._next_poll.clear()
+            self._tree.clear()
+            self._settled.clear()
+            self._results_cache.clear()
+            self.task_state = {}
+        self.last_task = None
+        self._bump()
         self._auth = None
         self.http.session.auth = None
         self.http.on_unauthorized = None
@@ -264,7 +308,11 @@ class Vantage6Session(SessionState):
     def _on_live_state(self, connected: bool) -> None:
         self.live = connected
         if connected:  # catch up with what happened while disconnected
-            threading.Thread(target=self._refresh_known_nodes, daemon=True).start()
+            self._last_contact = time.monotonic()
+            self._set_reachable(True)
+            self._submit("nodes", self._refresh_known_nodes)
+        else:  # the server went away, or only the socket did: ask it (in the worker)
+            self._submit("probe", self._probe)
         self._notify()
 
     def _refresh_known_nodes(self) -> None:
@@ -273,8 +321,7 @@ class Vantage6Session(SessionState):
                 self.nodes(self.collaboration)
 
     def _notify(self) -> None:
-        with self._changed:
-            self._changed.notify_all()
+        self._bump()
 
     def _on_event(self, event: str, data: dict) -> None:
         if event in ("node-online", "node-offline") and "id" in data:
@@ -291,13 +338,304 @@ class Vantage6Session(SessionState):
                 "status": data.get("status"), "task_id": data.get("task_id"),
                 "organization_id": data.get("organization_id"), "node_id": data.get("node_id"),
                 "parent_id": data.get("parent_id"), "job_id": data.get("job_id")}}
+            self._track_run(data)
+        elif event == "new_task" and data.get("id"):
+            self._track_new_task(data)
         self.event_count += 1
         self._notify()
 
     def wait_for_event(self, timeout: float) -> bool:
-        """Block until a live event arrives (True) or ``timeout`` passes (False)."""
+        """Block until a live event or a state change arrives (True) or ``timeout``
+        passes (False)."""
         with self._changed:
             return self._changed.wait(timeout)
+
+    # -- task state -------------------------------------------------------------------
+    # ``task_state`` is the one picture of the tasks that every panel renders. Entries are
+    # replaced whole (never changed in place) so traitlets reports every change. Reads
+    # that events call for run in ``self._worker``, never on the socket.io thread.
+    def _start_worker(self) -> None:
+        from .events import Worker
+
+        self._stop_worker()
+        self._worker = Worker("vantage6-session-worker", tick=self._tick)
+
+    def _stop_worker(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
+
+    def _submit(self, key: Any, job: Callable[[], None]) -> None:
+        worker = self._worker
+        if worker is not None:
+            worker.submit(key, job)
+
+    def _bump(self) -> None:
+        with self._changed:
+            self._version += 1
+            self._changed.notify_all()
+
+    def _put_entry(self, entry: dict) -> None:
+        with self._state_lock:
+            self.task_state = {**self.task_state, entry["id"]: entry}
+        self._bump()
+
+    def _update_entry(self, task_id: int, **changes: Any) -> dict | None:
+        with self._state_lock:
+            entry = self.task_state.get(task_id)
+            if entry is None:
+                return None
+            entry = {**entry, **changes}
+            self.task_state = {**self.task_state, task_id: entry}
+        self._bump()
+        return entry
+
+    @staticmethod
+    def _base_entry(task: Mapping) -> dict:
+        """An entry from a task row (flat or as the server sends it), runs not yet known."""
+        row = task if "collaboration_id" in task else tables.flat_task(task)
+        status = row.get("status") or "pending"
+        return {"id": int(row["id"]), "name": row.get("name") or "",
+                "collaboration_id": row.get("collaboration_id"),
+                "parent_id": row.get("parent_id"), "created_at": row.get("created_at") or "",
+                "status": status, "finished": status in FINISHED, "runs": [], "done": 0,
+                "total": 0, "failed": 0, "results": "", "finished_at": ""}
+
+    @staticmethod
+    def _with_runs(entry: dict, runs: list[dict]) -> dict:
+        """``entry`` with ``runs`` (own first, then subtasks') and what follows from them."""
+        own = [r for r in runs if r["task_id"] == entry["id"]]
+        runs = own + [r for r in runs if r["task_id"] != entry["id"]]
+        finished = bool(own) and all(r["status"] in FINISHED for r in own)
+        ends = [r["finished_at"] for r in runs if r.get("finished_at")]
+        return {**entry, "runs": runs, "status": _task_status(own) if own else entry["status"],
+                "finished": finished, "done": sum(r["status"] in FINISHED for r in runs),
+                "total": len(runs), "failed": sum(r["status"] in FAILED for r in runs),
+                "finished_at": max(ends) if finished and ends else ""}
+
+    def refresh_tasks(self, collaboration: Ref | None = None) -> list[dict]:
+        """Read the top-level tasks users created in ``collaboration`` (the current one by
+        default) into ``task_state``; return their entries, newest first.
+
+        Tasks not watched carry the server's status; watched ones keep their runs."""
+        with self.working():
+            collab = self._collaboration(collaboration)
+            rows = self._all("task", collaboration_id=collab["id"], is_user_created=1)
+            with self._state_lock:
+                state = dict(self.task_state)
+                for task in rows:
+                    fresh = self._base_entry(task)
+                    known = state.get(fresh["id"])
+                    if known is not None and (known["runs"] or fresh["id"] in self._watched):
+                        fresh = {**known, "name": fresh["name"],
+                                 "created_at": fresh["created_at"] or known["created_at"]}
+                    elif known is not None:
+                        fresh["results"] = known["results"]
+                    state[fresh["id"]] = fresh
+                self.task_state = state
+            self._bump()
+            ids = sorted((int(t["id"]) for t in rows), reverse=True)
+            return [self.task_state[i] for i in ids]
+
+    def watch(self, task: Ref, *, poll: float | None = None) -> dict:
+        """Keep ``task`` current in ``task_state`` from now on and return its entry.
+
+        Its runs (subtasks' included) are read once in the background, then live events
+        keep them current; without live events, or when none come for a while, they are
+        read again every ``poll`` seconds (2 without live events, 10 with). When every
+        run finished, the results are fetched at once in the background, so
+        :meth:`results` answers from memory."""
+        self._need_login()
+        task_id = _task_id(task)
+        interval = poll if poll is not None else (10.0 if self.live else 2.0)
+        with self._state_lock:
+            entry = self.task_state.get(task_id)
+            if entry is None:
+                entry = (self._base_entry(task) if isinstance(task, Mapping) and "name" in task
+                         else {**self._base_entry({"id": task_id, "status": "pending"}),
+                               "finished": False})
+                self.task_state = {**self.task_state, task_id: entry}
+            first = task_id not in self._watched
+            self._watched[task_id] = min(interval, self._watched.get(task_id, interval))
+            self._tree.setdefault(task_id, task_id)
+            self._next_poll[task_id] = min(self._next_poll.get(task_id, float("inf")),
+                                           time.monotonic() + self._watched[task_id])
+        self._bump()
+        if self._worker is not None:
+            self._worker.wake()
+        if first:
+            self._submit(("sync", task_id), lambda: self._sync(task_id, read_task=True))
+        elif entry["finished"] and not entry["results"]:
+            self._fetch_results_later(task_id)
+        return entry
+
+    def _sync(self, task_id: int, *, read_task: bool = False) -> None:
+        """Read a watched task's runs (subtasks' included) into its entry (worker thread)."""
+        if task_id not in self._watched:
+            return
+        worker = self._worker
+        try:
+            base = self._base_entry(self._get(f"task/{task_id}")) if read_task else None
+            ids = [task_id] + [c["id"] for c in self.children(task_id)]
+            rows = []
+            for one in ids:
+                rows += [_run_row(r) for r in self.runs(one)]
+        except NetworkError:
+            self._probe()
+            return
+        except LabpanelsError as exc:
+            log.info("reading task %s failed: %s", task_id, exc)
+            return
+        self._contact()
+        if worker is not self._worker or worker is None or worker.stopped.is_set():
+            return  # logged out meanwhile
+        with self._state_lock:
+            entry = self.task_state.get(task_id)
+            if entry is None:
+                return
+            if base is not None:
+                entry = {**base, "results": entry["results"]}
+            for child in ids[1:]:
+                self._tree[child] = task_id
+            known = {r["id"]: r for r in entry["runs"]}
+            for row in rows:  # an event may have told us more than this read
+                seen = known.get(row["id"]) or {}
+                live = (self.run_status.get(row["id"]) or {}).get("status")
+                for status in (seen.get("status"), live):
+                    if status and _rank(status) > _rank(row["status"]):
+                        row["status"] = status
+                        if status in FINISHED and not row["finished_at"]:
+                            row["finished_at"] = seen.get("finished_at") or _utcnow()
+            entry = self._with_runs(entry, rows)
+            self.task_state = {**self.task_state, task_id: entry}
+            if entry["finished"]:
+                self._settled.add(task_id)  # read after the end: nothing is missing
+            self._next_poll[task_id] = time.monotonic() + self._watched.get(task_id, 10.0)
+        self._bump()
+        if entry["finished"] and not entry["results"]:
+            self._fetch_results_later(task_id)
+
+    def _fetch_results_later(self, task_id: int) -> None:
+        self._update_entry(task_id, results="loading")
+        self._submit(("results", task_id), lambda: self._fetch_results(task_id))
+
+    def _fetch_results(self, task_id: int) -> None:
+        """Fetch, open and tabulate a finished task's results into the cache (worker)."""
+        entry = self.task_state.get(task_id)
+        if entry is None:
+            return
+        try:
+            items = self._read_results(task_id, [r for r in entry["runs"]
+                                                 if r["task_id"] == task_id])
+            frame = tables.results_frame(items)
+        except NetworkError as exc:
+            self._probe()
+            self._update_entry(task_id, results=f"error: {_sentence(exc)}")
+            return
+        except LabpanelsError as exc:
+            self._update_entry(task_id, results=f"error: {_sentence(exc)}")
+            return
+        self._contact()
+        self._results_cache[task_id] = (items, frame)
+        self._update_entry(task_id, results="ready")
+
+    def _tick(self) -> float:
+        """The worker's periodic duty: read watched tasks that had no news for their poll
+        interval, and probe a server that stopped answering. Returns the next pause."""
+        now = time.monotonic()
+        if not self.server_reachable:
+            self._probe()
+            return 1.0
+        due = [t for t, at in list(self._next_poll.items())
+               if at <= now and t in self._watched
+               and not (self.task_state.get(t) or {}).get("finished")]
+        for task_id in due:
+            self._sync(task_id)
+        with self._state_lock:
+            pending = [at for t, at in self._next_poll.items()
+                       if not (self.task_state.get(t) or {}).get("finished")]
+        return max(0.05, min(pending, default=now + 30.0) - time.monotonic())
+
+    def _contact(self) -> None:
+        """The server answered: note it (and that it is reachable)."""
+        self._last_contact = time.monotonic()
+        if not self.server_reachable:
+            self._set_reachable(True)
+
+    def _probe(self) -> bool:
+        """Ask the server for its version with a short timeout; set ``server_reachable``."""
+        self._last_probe = time.monotonic()
+        try:
+            self.http.request("GET", "version", timeout=(2.0, 3.0), retry=False)
+            ok = True
+        except NetworkError:
+            ok = False
+        except LabpanelsError:
+            ok = True  # it answered, if oddly
+        if ok:
+            self._last_contact = time.monotonic()
+        self._set_reachable(ok)
+        return ok
+
+    def _set_reachable(self, ok: bool) -> None:
+        if ok:
+            self._unreachable_since = None
+        elif self._unreachable_since is None:
+            self._unreachable_since = time.monotonic()
+        if ok != self.server_reachable:
+            self.server_reachable = ok
+            if ok:  # catch up with what happened while it was away
+                for task_id in list(self._watched):
+                    if not (self.task_state.get(task_id) or {}).get("finished"):
+                        self._submit(("sync", task_id), lambda t=task_id: self._sync(t))
+        self._bump()
+
+    def _root_of(self, task_id: int | None, parent_id: int | None) -> int | None:
+        if task_id is None:
+            return None
+        root = self._tree.get(task_id)
+        if root is None and parent_id is not None and parent_id in self._tree:
+            root = self._tree[task_id] = self._tree[parent_id]
+        return root
+
+    def _track_run(self, data: Mapping) -> None:
+        """An ``algorithm_status_change`` event (socket.io thread): update the entry, hand
+        any reading to the worker."""
+        root = self._root_of(data.get("task_id"), data.get("parent_id"))
+        status = data.get("status")
+        if root is None or not status:
+            return
+        self._last_contact = time.monotonic()
+        with self._state_lock:
+            entry = self.task_state.get(root)
+            if entry is None:
+                return
+            runs = list(entry["runs"])
+            was = entry["finished"]
+            index = next((i for i, r in enumerate(runs) if r["id"] == data["run_id"]), None)
+            if index is None or _rank(status) < _rank(runs[index]["status"]):
+                known = index is not None
+            else:
+                known = True
+                ended = runs[index]["finished_at"] or (
+                    _utcnow() if status in FINISHED else None)
+                runs[index] = {**runs[index], "status": status, "finished_at": ended}
+                entry = self._with_runs(entry, runs)
+                self.task_state = {**self.task_state, root: entry}
+                self._next_poll[root] = time.monotonic() + self._watched.get(root, 10.0)
+        self._bump()
+        if not known:
+            self._submit(("sync", root), lambda: self._sync(root))
+        elif entry["finished"] and not was:
+            # results first (someone is waiting for them), then the exact end times
+            self._fetch_results_later(root)
+            self._submit(("sync", root), lambda: self._sync(root))
+
+    def _track_new_task(self, data: Mapping) -> None:
+        """A ``new_task`` event: a subtask of a watched task joins its tree."""
+        root = self._root_of(data.get("id"), data.get("parent_id"))
+        if root is not None and root != data.get("id"):
+            self._submit(("sync", root), lambda: self._sync(root))
 
     # -- references ------------------------------------------------------------------
     def _collaboration(self, ref: Ref | None) -> dict:
@@ -486,7 +824,7 @@ class Vantage6Session(SessionState):
                 started = time.time()
                 try:
                     task = self.http.post("task", json=body)
-                except ConnectionFailed as exc:
+                except NetworkError as exc:
                     found = self._find_created(body, started)
                     if found is None:
                         raise ConnectionFailed(exc.method, exc.url, exc.reason + "; the task "
@@ -494,7 +832,9 @@ class Vantage6Session(SessionState):
                     task = found
             finally:
                 self._create_lock.release()
-            self.last_task = tables.flat_task(task)
+            row = tables.flat_task(task)
+            self.watch(row)
+            self.last_task = row
             return self.last_task
 
     def _task_body(self, collab, image, method, organizations, args, kwargs, databases, name,
@@ -594,110 +934,116 @@ class Vantage6Session(SessionState):
             "fraction": done / len(runs) if runs else 0.0,
         }
 
-    def wait(self, task: Ref, *, timeout: float | None = None, offline_timeout: float = 60.0,
+    def wait(self, task: Ref, *, timeout: float | None = None, offline_timeout: float = 5.0,
              on_progress: Callable[[dict], None] | None = None, poll: float = 2.0) -> dict:
-        """Wait until every run of ``task`` finished; return a :meth:`progress` snapshot.
+        """Wait until every run of ``task`` finished; return a :meth:`progress`-shaped
+        snapshot (subtasks' runs included, without logs).
 
-        Live events wake it at once; without them it polls every ``poll`` seconds. If the
-        server does not answer for ``offline_timeout`` seconds it raises
-        ServerUnreachable (the task goes on on the server: wait again later). With
-        ``timeout`` it raises TimeoutError when the task is still running then.
-        ``on_progress`` gets a snapshot (subtasks' runs included) whenever a run changes.
+        It follows the task's entry in ``task_state`` (see :meth:`watch`): live events
+        end it at once; without them the task is read every ``poll`` seconds. When the
+        server stops answering (the live connection drops and a short probe fails) for
+        ``offline_timeout`` seconds it raises ServerUnreachable: the task goes on on the
+        server, wait again when it is back. With ``timeout`` it raises TimeoutError when
+        the task is still running then. ``on_progress`` gets a snapshot whenever a run
+        changes.
         """
         self._need_login()
         task_id = _task_id(task)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        unreachable_since: float | None = None
-        last = None
-        snapshot: dict | None = None
-        fetched_at = 0.0
-        while True:
-            seen_events = self.event_count
-            if snapshot is not None and not on_progress:
-                # the nodes' own status events may already say every run finished: then
-                # no request is needed before the results can be fetched
-                known = self._finished_by_events(snapshot)
-                if known is not None:
-                    return known
-                if self.live and time.monotonic() - fetched_at < poll:
-                    # statuses arrive with the events; fetch only after a quiet ``poll``
-                    # (some changes, such as a kill, come with no status event)
-                    self.wait_for_event(poll)
-                    continue
-            try:
-                # one request per wake-up unless someone watches subtasks' progress too
-                snapshot = self.progress(task_id) if on_progress else self._own_progress(task_id)
-                fetched_at = time.monotonic()
-                unreachable_since = None
-            except ConnectionFailed as exc:
+        self.watch(task_id, poll=poll)
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
+        last_key = None
+        try:
+            while True:
+                with self._changed:
+                    seen = self._version
+                entry = self.task_state.get(task_id)
+                if entry is None:
+                    raise NotLoggedIn("logged out while waiting")
+                key = [(r["id"], r["status"]) for r in entry["runs"]]
+                if on_progress and entry["runs"] and key != last_key:
+                    on_progress(_snapshot(entry))
+                last_key = key
+                if entry["finished"] and entry["runs"] and (
+                        entry["done"] == entry["total"] or task_id in self._settled):
+                    return _snapshot(entry)
                 now = time.monotonic()
-                unreachable_since = unreachable_since or now
-                if now - unreachable_since > offline_timeout:
-                    raise ServerUnreachable(
-                        f"the server has not answered for {offline_timeout:g} s while waiting "
-                        f"for task {task_id} ({exc.reason}); the task goes on on the server: "
-                        "call wait() again when it is back") from None
-                time.sleep(min(1.0, offline_timeout / 4))
-                continue
-            key = [(r["id"], r["status"]) for r in snapshot["runs"]]
-            if on_progress and key != last:
-                on_progress(snapshot)
-            last = key
-            if snapshot["finished"]:
-                return snapshot
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"task {task_id} is still {snapshot['status']} after "
-                                   f"{timeout:g} s")
-            if self.event_count == seen_events:
-                self.wait_for_event(poll if self.live else min(poll, 1.0))
+                if self._suspect_unreachable(now, poll):
+                    self._probe()
+                    now = time.monotonic()
+                if not self.server_reachable and self._unreachable_since is not None:
+                    down = now - max(self._unreachable_since, started)
+                    if down >= offline_timeout:
+                        raise ServerUnreachable(
+                            f"the server has not answered for {offline_timeout:g} s while "
+                            f"waiting for task {task_id}; the task goes on on the server: "
+                            "call wait() again when it is back")
+                if deadline is not None and now > deadline:
+                    raise TimeoutError(f"task {task_id} is still {entry['status']} after "
+                                       f"{timeout:g} s")
+                pause = 1.0 if deadline is None else max(0.0, min(1.0, deadline - now))
+                with self._changed:
+                    if self._version == seen:
+                        self._changed.wait(pause)
+        finally:
+            with self._state_lock:  # back to the watch's usual pace
+                if task_id in self._watched:
+                    self._watched[task_id] = max(self._watched[task_id],
+                                                 10.0 if self.live else 2.0)
 
-    def _finished_by_events(self, snapshot: dict) -> dict | None:
-        """The snapshot with live statuses applied, if they say every run finished."""
-        runs = []
-        for run in snapshot["runs"]:
-            live = (self.run_status.get(run["id"]) or {}).get("status")
-            runs.append({**run, "status": live} if live else run)
-        if not runs or not all(r["status"] in FINISHED for r in runs):
-            return None
-        self._finished_runs[snapshot["task_id"]] = runs
-        return {**snapshot, "runs": runs, "finished": True, "status": _task_status(runs),
-                "failed": [r for r in runs if r["status"] in FAILED], "fraction": 1.0}
-
-    def _own_progress(self, task_id: int) -> dict:
-        runs = self.runs(task_id)
-        finished = bool(runs) and all(r["status"] in FINISHED for r in runs)
-        failed = [r for r in runs if r["status"] in FAILED]
-        status = _task_status(runs)
-        if finished:
-            self._finished_runs[task_id] = runs
-        return {"task_id": task_id, "status": status, "runs": runs, "finished": finished,
-                "failed": failed,
-                "fraction": sum(r["status"] in FINISHED for r in runs) / len(runs) if runs
-                else 0.0}
+    def _suspect_unreachable(self, now: float, poll: float) -> bool:
+        """True when a probe is due: the live connection is down (or the server was
+        unreachable), or nothing was heard for a while; at most one a second."""
+        if now - self._last_probe < 1.0:
+            return False
+        if not self.server_reachable or (self._want_live and not self.live):
+            return True
+        return now - self._last_contact > max(2 * poll, 5.0) and not self.live
 
     def results(self, task: Ref, *, as_frame: bool = True) -> Any:
         """Decoded (and decrypted) results of a task, labeled by organization.
 
         A DataFrame by default (one row per organization for dict results); with
         ``as_frame=False`` a list of {organization, organization_id, run_id, result}.
+        A watched task's results are fetched as soon as it finishes, so this returns
+        them from memory (waiting for a fetch under way rather than starting another).
         """
         with self.working():
             task_id = _task_id(task)
-            cached = self._finished_runs.get(task_id)
-            runs = {r["id"]: r for r in (cached or self.runs(task_id))}
-            done = []
-            for res in self._all("result", task_id=task_id):
-                run = runs.get(res["run"]["id"] if isinstance(res.get("run"), Mapping)
-                               else res["id"], {})
-                if run.get("status") == "completed":
-                    done.append((run, res))
-            values = self._decode_all([res for _, res in done])
-            items = [{"organization": run.get("organization"),
-                      "organization_id": run.get("organization_id"),
-                      "run_id": run.get("id"), "result": value}
-                     for (run, _), value in zip(done, values, strict=True)]
-            items.sort(key=lambda i: i["organization_id"] or 0)
-            return tables.results_frame(items) if as_frame else items
+            with self._changed:
+                self._changed.wait_for(
+                    lambda: (self.task_state.get(task_id) or {}).get("results") != "loading"
+                    or self._worker is None, timeout=_seconds(self.http.timeout) + 5)
+            cached = self._results_cache.get(task_id)
+            if cached is None:
+                runs = self.runs(task_id)
+                items = self._read_results(task_id, runs)
+                frame = tables.results_frame(items) if as_frame else None
+                if runs and all(r["status"] in FINISHED for r in runs):
+                    cached = self._results_cache[task_id] = (
+                        items, frame if frame is not None else tables.results_frame(items))
+                    self._update_entry(task_id, results="ready")
+                else:
+                    return frame if as_frame else items
+            items, frame = cached
+            return frame.copy() if as_frame else copy.deepcopy(items)
+
+    def _read_results(self, task_id: int, runs: list[Mapping]) -> list[dict]:
+        """The task's completed runs' results, opened, by organization."""
+        by_id = {r["id"]: r for r in runs}
+        done = []
+        for res in self._all("result", task_id=task_id):
+            run = by_id.get(res["run"]["id"] if isinstance(res.get("run"), Mapping)
+                            else res["id"], {})
+            if run.get("status") == "completed":
+                done.append((run, res))
+        values = self._decode_all([res for _, res in done])
+        items = [{"organization": run.get("organization"),
+                  "organization_id": run.get("organization_id"),
+                  "run_id": run.get("id"), "result": value}
+                 for (run, _), value in zip(done, values, strict=True)]
+        items.sort(key=lambda i: i["organization_id"] or 0)
+        return items
 
     def open_results(self, results: list[Mapping]) -> list[bytes | None]:
         """The raw bytes of result resources: decrypted (on every core) or base64-decoded.
@@ -744,6 +1090,20 @@ class Vantage6Session(SessionState):
         return values
 
 
+def _warm_pandas() -> None:
+    """Import pandas in the background, so the first table does not wait for it."""
+    import sys
+
+    if "pandas" not in sys.modules:
+        threading.Thread(target=_import_pandas, name="labpanels-import-pandas",
+                         daemon=True).start()
+
+
+def _import_pandas() -> None:
+    with contextlib.suppress(ImportError):
+        import pandas  # noqa: F401
+
+
 def _task_status(runs: list[dict]) -> str:
     """A task's status from its runs, by the server's rule (any failure wins)."""
     statuses = [r["status"] for r in runs]
@@ -754,6 +1114,38 @@ def _task_status(runs: list[dict]) -> str:
         if status in statuses:
             return status
     return "completed" if statuses else "pending"
+
+
+def _snapshot(entry: Mapping) -> dict:
+    """The shape :meth:`Vantage6Session.progress` and ``wait`` return, from an entry."""
+    runs = [dict(r) for r in entry["runs"]]
+    return {"task_id": entry["id"], "status": entry["status"], "runs": runs,
+            "finished": entry["finished"],
+            "failed": [r for r in runs if r["status"] in FAILED],
+            "fraction": entry["done"] / entry["total"] if entry["total"] else 0.0}
+
+
+def _utcnow() -> str:
+    """Now, as the server writes times (naive ISO, UTC): until a read brings its own."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat()
+
+
+def _seconds(timeout: float | tuple[float, float]) -> float:
+    return float(sum(timeout)) if isinstance(timeout, tuple) else float(timeout)
+
+
+_RANK = {"pending": 0, "initializing": 1, "active": 2}
+
+
+def _rank(status: str | None) -> int:
+    """How far a run's status is along (statuses only move forward)."""
+    return 3 if status in FINISHED else _RANK.get(status or "", 0)
+
+
+def _run_row(run: Mapping) -> dict:
+    """A run as ``task_state`` holds it: no log."""
+    return {k: run.get(k) for k in ("id", "task_id", "organization_id", "organization",
+                                    "node", "status", "started_at", "finished_at")}
 
 
 def _task_id(task: Ref) -> int:
