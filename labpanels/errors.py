@@ -15,6 +15,8 @@ from typing import Any
 
 __all__ = [
     "LabpanelsError",
+    "InvalidURL",
+    "NetworkError",
     "ConnectionFailed",
     "RequestTimeout",
     "ApiError",
@@ -35,23 +37,43 @@ class LabpanelsError(Exception):
     """Base class of every error labpanels raises on purpose."""
 
 
-class ConnectionFailed(LabpanelsError):
-    """The server could not be reached (refused, DNS, TLS, reset)."""
+class InvalidURL(LabpanelsError, ValueError):
+    """A server URL that cannot be used (not http(s), no host, or with a query/fragment)."""
 
-    def __init__(self, method: str, url: str, reason: str) -> None:
+    def __init__(self, url: str, message: str) -> None:
+        self.url = url
+        super().__init__(message)
+
+
+class NetworkError(LabpanelsError):
+    """No HTTP answer came back: see :class:`ConnectionFailed` and :class:`RequestTimeout`.
+
+    Catch this to cover both; every instance has ``method``, ``url`` and ``reason``.
+    """
+
+    def __init__(self, method: str, url: str, reason: str, message: str) -> None:
         self.method = method
         self.url = url
         self.reason = reason
-        super().__init__(f"{method} {url}: cannot reach the server ({reason})")
+        super().__init__(message)
 
 
-class RequestTimeout(ConnectionFailed):
-    """The server did not answer within the request's timeout."""
+class ConnectionFailed(NetworkError):
+    """The server could not be reached (refused, DNS, TLS, reset, no connection in time)."""
+
+    def __init__(self, method: str, url: str, reason: str) -> None:
+        super().__init__(method, url, reason, f"{method} {url}: cannot reach the server ({reason})")
+
+
+class RequestTimeout(NetworkError):
+    """The server was reached but did not answer within the request's timeout (it may
+    still be working on the request)."""
 
     def __init__(self, method: str, url: str, seconds: float | None) -> None:
-        reason = f"no answer within {seconds:g} s" if seconds else "timed out"
-        super().__init__(method, url, reason)
         self.seconds = seconds
+        within = f"within {seconds:g} s" if seconds else "in time"
+        super().__init__(method, url, f"no answer {within}",
+                         f"{method} {url}: the server gave no answer {within}")
 
 
 class ApiError(LabpanelsError):

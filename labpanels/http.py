@@ -3,22 +3,46 @@
 :class:`HttpClient` owns one :class:`requests.Session` (so connections are reused),
 resolves paths against a base URL, puts a timeout on every request, retries only what
 is safe to repeat, and turns every failure into a :mod:`labpanels.errors` exception.
+
+Retrying is one policy, :class:`urllib3.util.Retry`, applied by the session's adapter:
+connection failures and 502/503/504 answers are tried again (with backoff, honouring a
+capped ``Retry-After``) for idempotent methods whose body can be sent again; POST and
+PATCH, streamed or file bodies, and read timeouts (the server may still be working) are
+never sent twice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
-from .errors import ApiError, ConnectionFailed, RequestTimeout, error_for_status
+from .errors import (
+    ApiError,
+    ConnectionFailed,
+    InvalidURL,
+    NetworkError,
+    RequestTimeout,
+    error_for_status,
+)
 
-__all__ = ["HttpClient", "DEFAULT_TIMEOUT", "IDEMPOTENT_METHODS", "RETRY_STATUSES"]
+__all__ = [
+    "HttpClient",
+    "DEFAULT_TIMEOUT",
+    "IDEMPOTENT_METHODS",
+    "RETRY_STATUSES",
+    "RETRY_AFTER_CAP",
+    "network_error",
+    "body_error",
+]
 
 #: (connect, read) seconds: a dead host fails fast, a slow answer gets time.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
@@ -26,6 +50,8 @@ DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 #: gateway statuses that usually mean "try again in a moment".
 RETRY_STATUSES = frozenset({502, 503, 504})
+#: the longest pause between two tries, in seconds (a server's ``Retry-After`` included).
+RETRY_AFTER_CAP = 10.0
 
 Timeout = float | tuple[float, float]
 
@@ -34,6 +60,88 @@ def _user_agent() -> str:
     from . import __version__
 
     return f"labpanels/{__version__} requests/{requests.__version__}"
+
+
+class _Retry(Retry):
+    """:class:`urllib3.util.Retry` with labpanels' rules.
+
+    * a read timeout is never retried: the request arrived, the server may be working;
+    * only 502/503/504 are retried (also with a ``Retry-After``: not 413 or 429);
+    * ``Retry-After`` is capped at :data:`RETRY_AFTER_CAP`; one that is neither seconds
+      nor a date falls back to the backoff instead of failing the request;
+    * the backoff is ``backoff_factor * 2 ** (n - 1)`` before try ``n + 1``, so the first
+      pause is ``backoff_factor`` (urllib3 does not pause before its first retry).
+    """
+
+    RETRY_AFTER_STATUS_CODES = RETRY_STATUSES
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None,
+                  _stacktrace=None):
+        if isinstance(error, urllib3.exceptions.ReadTimeoutError):
+            raise error.with_traceback(_stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            seconds = super().parse_retry_after(retry_after)
+        except urllib3.exceptions.InvalidHeader:
+            return 0.0  # "no usable Retry-After": the backoff applies
+        return min(float(seconds), RETRY_AFTER_CAP)
+
+    def get_backoff_time(self) -> float:
+        errors = 0
+        for entry in reversed(self.history):
+            if entry.redirect_location is not None:
+                break
+            errors += 1
+        if errors == 0:
+            return 0.0
+        return min(self.backoff_factor * 2 ** (errors - 1), RETRY_AFTER_CAP)
+
+    def sleep(self, response=None) -> None:
+        delay = None
+        if response is not None and self.respect_retry_after_header:
+            delay = self.get_retry_after(response)
+        if not delay:
+            delay = self.get_backoff_time()
+        if delay > 0:
+            time.sleep(delay)
+
+
+#: no second try (requests' own default): connection and read errors are raised as such.
+_NO_RETRY = Retry(0, read=False)
+
+#: the Retry of the request this thread is sending through an :class:`HttpClient`.
+_REQUEST_RETRY: ContextVar[Retry | None] = ContextVar("labpanels_request_retry", default=None)
+
+
+@contextlib.contextmanager
+def _retrying(policy: Retry) -> Iterator[None]:
+    token = _REQUEST_RETRY.set(policy)
+    try:
+        yield
+    finally:
+        _REQUEST_RETRY.reset(token)
+
+
+class _Adapter(HTTPAdapter):
+    """An :class:`HTTPAdapter` whose Retry is chosen per request.
+
+    requests hands ``adapter.max_retries`` to urllib3 on every send, and a session has
+    one adapter per scheme, shared by every thread using the client. So the policy of
+    one request lives in a context variable (each thread has its own) set by
+    :meth:`HttpClient.request` around its send; outside such a call (a direct
+    ``client.session.get``) nothing is retried.
+    """
+
+    @property  # type: ignore[override]
+    def max_retries(self) -> Retry:
+        policy = _REQUEST_RETRY.get()
+        return self._default_retries if policy is None else policy
+
+    @max_retries.setter
+    def max_retries(self, value: Retry) -> None:
+        self._default_retries = value
 
 
 class HttpClient:
@@ -60,6 +168,9 @@ class HttpClient:
         self.backoff = backoff
         self.on_unauthorized = on_unauthorized
         self.session = requests.Session()
+        adapter = _Adapter(max_retries=_NO_RETRY)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = _user_agent()
         self.session.headers["Accept"] = "application/json"
         if headers:
@@ -76,7 +187,15 @@ class HttpClient:
         value = (value or "").strip()
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"not an http(s) URL: {value!r}")
+            raise InvalidURL(value, f"not an http(s) URL: {value!r}")
+        if "?" in value or "#" in value:
+            cut = min(i for i in (value.find("?"), value.find("#")) if i >= 0)
+            address = value[:cut].rstrip("/")
+            raise InvalidURL(
+                value,
+                f"{value}: a server URL cannot have a query or fragment ({value[cut:]}); "
+                f"give only the address, e.g. {address}",
+            )
         self._base_url = value.rstrip("/")
 
     @property
@@ -117,7 +236,12 @@ class HttpClient:
         """Send one request; return the response or raise a typed error.
 
         ``retry`` defaults to True for idempotent methods with a replayable body and is
-        never True for POST or PATCH, whatever the caller asks.
+        never True for POST or PATCH, whatever the caller asks; ``retry=False`` sends
+        once. Retried are connection failures, 502/503/504 and (unless ``stream``) a
+        body that breaks off, all within one budget of ``retries`` extra tries; a read
+        timeout never is. Failures raise :class:`~labpanels.errors.ConnectionFailed`,
+        :class:`~labpanels.errors.RequestTimeout` or an
+        :class:`~labpanels.errors.ApiError` subclass.
         """
         method = method.upper()
         url = self.url(path)
@@ -125,53 +249,81 @@ class HttpClient:
         may_retry = method in IDEMPOTENT_METHODS and replayable
         if retry is not None:
             may_retry = may_retry and retry
-        attempts = 1 + (self.retries if may_retry else 0)
+        policy = self._retry_policy() if may_retry else _NO_RETRY
         timeout = self.timeout if timeout is None else timeout
         refreshed = False
-        attempt = 0
         while True:
-            attempt += 1
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    data=data,
-                    files=files,
-                    headers=headers,
-                    timeout=timeout,
-                    stream=stream,
-                )
-            except requests.Timeout as exc:
-                if isinstance(exc, requests.ConnectTimeout) and attempt < attempts:
-                    self._sleep(attempt)
+                with _retrying(policy):
+                    response = self.session.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        data=data,
+                        files=files,
+                        headers=headers,
+                        timeout=timeout,
+                        stream=True,  # the body is read below, where a retry is possible
+                    )
+            except requests.RequestException as exc:
+                # urllib3 has already tried again whatever the policy allowed
+                raise network_error(exc, method, url, timeout) from None
+            if not stream:
+                try:
+                    response.content  # noqa: B018 - read the body while a retry is possible
+                except requests.RequestException as exc:
+                    response.close()
+                    error = network_error(exc, method, url, timeout)
+                    policy = self._after_broken_body(policy, response, method, url, error)
+                    if policy is None:
+                        raise error from None
                     continue
-                seconds = timeout[-1] if isinstance(timeout, tuple) else timeout
-                if isinstance(exc, requests.ConnectTimeout) and isinstance(timeout, tuple):
-                    seconds = timeout[0]
-                raise RequestTimeout(method, url, seconds) from None
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                # a read timeout here (the body stalled after the headers) is not retried
-                if not _is_read_timeout(exc) and attempt < attempts:
-                    self._sleep(attempt)
-                    continue
-                raise body_error(exc, method, url, timeout) from None
-            if response.status_code in RETRY_STATUSES and attempt < attempts:
-                response.close()
-                self._sleep(attempt, response.headers.get("Retry-After"))
-                continue
             if response.status_code == 401 and self.on_unauthorized and not refreshed:
+                # one replay after a renewal, whatever the method: a 401 means the server
+                # did nothing; it does not count as a retry
                 refreshed = True
                 error = self._error(response, method)
                 if not self.on_unauthorized(error) or not replayable:
                     # a consumed stream or file would be sent again empty
                     raise error
-                attempt -= 1
                 continue
             if response.status_code >= 400:
                 raise self._error(response, method)
             return response
+
+    def _retry_policy(self) -> Retry:
+        """The Retry for an idempotent request with a replayable body."""
+        return _Retry(
+            total=self.retries,
+            connect=self.retries,
+            read=self.retries,  # a dropped connection; read *timeouts* are never retried
+            status=self.retries,
+            other=0,  # TLS and other errors do not heal by trying again
+            redirect=None,  # requests follows redirects itself
+            allowed_methods=IDEMPOTENT_METHODS,
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=self.backoff,
+            raise_on_status=False,  # the last 503 becomes a ServerError with its message
+            respect_retry_after_header=True,
+        )
+
+    @staticmethod
+    def _after_broken_body(policy: Retry, response: requests.Response, method: str,
+                           url: str, error: NetworkError) -> Retry | None:
+        """The same policy, one try further, after a body that broke off (urllib3 only
+        covers the exchange up to the headers); None when it allows no more tries."""
+        if policy is _NO_RETRY or isinstance(error, RequestTimeout):
+            return None
+        used = getattr(response.raw, "retries", None)
+        used = used if isinstance(used, Retry) else policy
+        cause = urllib3.exceptions.ProtocolError(error.reason)
+        try:
+            following = used.increment(method, url, error=cause)
+        except (urllib3.exceptions.MaxRetryError, urllib3.exceptions.ProtocolError):
+            return None
+        following.sleep()
+        return following
 
     def _error(self, response: requests.Response, method: str):
         try:
@@ -186,13 +338,6 @@ class HttpClient:
             response.headers.get("Content-Type", ""),
             response.reason or "",
         )
-
-    def _sleep(self, attempt: int, retry_after: str | None = None) -> None:
-        delay = self.backoff * (2 ** (attempt - 1))
-        if retry_after:
-            with contextlib.suppress(ValueError):  # an HTTP date: keep the backoff
-                delay = max(delay, min(float(retry_after), 10.0))
-        time.sleep(delay)
 
     # -- JSON helpers ---------------------------------------------------------
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -247,22 +392,52 @@ _KNOWN_REASONS = (
     "no route to host",
     "remote end closed connection",
     "certificate verify failed",
+    "connection broken",
 )
 
 
-def body_error(exc: requests.RequestException, method: str, url: str,
-               timeout: Timeout) -> ConnectionFailed:
-    """The typed error for a connection that failed or stalled once it was made (also
-    while a streamed body is read): RequestTimeout for a read timeout, else
-    ConnectionFailed with the reason."""
-    if _is_read_timeout(exc):
-        return RequestTimeout(method, url, timeout[-1] if isinstance(timeout, tuple) else timeout)
+def network_error(exc: requests.RequestException, method: str, url: str,
+                  timeout: Timeout) -> NetworkError:
+    """The typed error for a request that got no (complete) answer.
+
+    :class:`RequestTimeout` when the server was reached but went quiet for longer than
+    the read timeout (before the headers or while the body came in); otherwise
+    :class:`ConnectionFailed` with the reason, a connect timeout included (the server
+    was never reached).
+    """
+    connect_s, read_s = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    if isinstance(exc, requests.ConnectTimeout) or _caused_by(
+        exc, urllib3.exceptions.ConnectTimeoutError, but_not=urllib3.exceptions.NewConnectionError
+    ):
+        within = f"within {connect_s:g} s" if connect_s else "in time"
+        return ConnectionFailed(method, url, f"no connection {within}")
+    if isinstance(exc, requests.ReadTimeout) or _is_read_timeout(exc):
+        return RequestTimeout(method, url, read_s)
     return ConnectionFailed(method, url, _reason(exc))
 
 
+def body_error(exc: requests.RequestException, method: str, url: str,
+               timeout: Timeout) -> NetworkError:
+    """The typed error for a streamed body that failed or stalled while it was read:
+    :class:`RequestTimeout` for a read timeout, else :class:`ConnectionFailed`."""
+    return network_error(exc, method, url, timeout)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException],
+               but_not: type[BaseException] | None = None) -> bool:
+    """Whether ``exc`` wraps a ``kind`` (through requests' and urllib3's wrappers)."""
+    seen = 0
+    cause: Any = exc.args[0] if exc.args else None
+    while cause is not None and seen < 5:
+        if isinstance(cause, kind) and not (but_not and isinstance(cause, but_not)):
+            return True
+        cause = getattr(cause, "reason", None)  # MaxRetryError.reason
+        seen += 1
+    return False
+
+
 def _is_read_timeout(exc: requests.RequestException) -> bool:
-    cause = exc.args[0] if exc.args else None
-    return isinstance(cause, urllib3.exceptions.ReadTimeoutError)
+    return _caused_by(exc, urllib3.exceptions.ReadTimeoutError)
 
 
 def _reason(exc: requests.RequestException) -> str:

@@ -7,6 +7,7 @@ import types
 
 import pytest
 import requests
+import urllib3
 
 import labpanels.http as http_module
 from labpanels.errors import (
@@ -62,6 +63,20 @@ def spy_on_session(http: HttpClient) -> list[dict]:
 
     http.session.request = request
     return calls
+
+
+def count_connects(monkeypatch) -> list[str]:
+    """Record every TCP connection attempt (the retries happen below the session, in
+    urllib3, so a server that refuses is the only witness otherwise)."""
+    attempts: list[str] = []
+    real = urllib3.connection.HTTPConnection.connect
+
+    def connect(self):
+        attempts.append(f"{self.host}:{self.port}")
+        return real(self)
+
+    monkeypatch.setattr(urllib3.connection.HTTPConnection, "connect", connect)
+    return attempts
 
 
 # -- retries --------------------------------------------------------------------------
@@ -120,9 +135,9 @@ def test_non_replayable_body_is_not_retried(stub, client):
     assert stub.requests()[0].body == b"part1part2"
 
 
-def test_get_is_retried_on_connection_refused_then_fails():
+def test_get_is_retried_on_connection_refused_then_fails(monkeypatch):
     http = HttpClient(f"http://127.0.0.1:{closed_port()}/api", backoff=0.01)
-    calls = spy_on_session(http)
+    calls = count_connects(monkeypatch)
     with pytest.raises(ConnectionFailed) as info:
         http.get("/organization")
     assert len(calls) == 1 + http.retries == 3
@@ -135,9 +150,9 @@ def test_get_is_retried_on_connection_refused_then_fails():
 
 
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
-def test_post_and_patch_are_not_retried_on_connection_refused(method):
+def test_post_and_patch_are_not_retried_on_connection_refused(method, monkeypatch):
     http = HttpClient(f"http://127.0.0.1:{closed_port()}", backoff=0.01)
-    calls = spy_on_session(http)
+    calls = count_connects(monkeypatch)
     with pytest.raises(ConnectionFailed) as info:
         http.call(method, "/task", json={})
     assert len(calls) == 1

@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from ..errors import LabpanelsError
+
 __all__ = [
     "EncryptionError",
     "generate_private_key",
@@ -34,8 +36,9 @@ __all__ = [
 SEPARATOR = "$"
 
 
-class EncryptionError(ValueError):
-    """A key could not be loaded or an envelope could not be opened."""
+class EncryptionError(LabpanelsError, ValueError):
+    """A key could not be loaded or an envelope could not be opened (a ValueError too,
+    as it always was)."""
 
 
 def generate_private_key(bits: int = 4096) -> rsa.RSAPrivateKey:

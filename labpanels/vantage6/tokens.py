@@ -10,8 +10,8 @@ from typing import Any
 
 import requests
 
-from ..errors import ApiError, ConnectionFailed, PermissionDenied
-from ..http import HttpClient
+from ..errors import ApiError, NetworkError, PermissionDenied
+from ..http import HttpClient, network_error
 from .errors import SessionExpired
 
 __all__ = ["TokenAuth", "jwt_claims"]
@@ -76,13 +76,13 @@ class TokenAuth(requests.auth.AuthBase):
                 return  # another thread renewed meanwhile
             if not self.refresh_token:
                 raise SessionExpired("the session has no refresh token: log in again")
+            url = self._http.url("token/refresh")
             try:
                 response = self._http.session.post(
-                    self._http.url("token/refresh"), auth=_Bearer(self.refresh_token),
-                    timeout=self._http.timeout,
+                    url, auth=_Bearer(self.refresh_token), timeout=self._http.timeout,
                 )
             except requests.RequestException as exc:
-                raise ConnectionFailed("POST", self._http.url("token/refresh"), str(exc)) from None
+                raise network_error(exc, "POST", url, self._http.timeout) from None
             if response.status_code != 200:
                 raise SessionExpired(
                     "the session expired and could not be renewed "
@@ -104,5 +104,5 @@ class TokenAuth(requests.auth.AuthBase):
         try:
             self.renew(stale=self.access)
             return True
-        except (SessionExpired, ApiError, ConnectionFailed):
+        except (SessionExpired, ApiError, NetworkError):
             return False

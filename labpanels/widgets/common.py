@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..errors import ApiError, ConnectionFailed, LabpanelsError
+from ..errors import ApiError, ConnectionFailed, LabpanelsError, RequestTimeout
 
 __all__ = ["vantage6_session", "Message", "friendly"]
 
@@ -28,6 +28,9 @@ def vantage6_session(source: Any) -> Any:
 
 def friendly(exc: BaseException) -> str:
     """One sentence for a panel: what happened, without a traceback."""
+    if isinstance(exc, RequestTimeout):
+        within = f"within {exc.seconds:g} s" if exc.seconds else "in time"
+        return f"The server did not answer {within}: it may be busy; try again."
     if isinstance(exc, ConnectionFailed):
         return f"Cannot reach the server ({exc.reason}). Check the URL and that it is running."
     if isinstance(exc, ApiError):

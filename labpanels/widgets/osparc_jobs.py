@@ -750,9 +750,9 @@ class OsparcJobProgress(anywidget.AnyWidget):
 
 
 def _transient(exc: BaseException) -> bool:
-    from ..errors import ConnectionFailed, ServerError
+    from ..errors import NetworkError, ServerError
 
-    return isinstance(exc, ConnectionFailed | ServerError)
+    return isinstance(exc, NetworkError | ServerError)
 
 
 # --------------------------------------------------------------------------- results
