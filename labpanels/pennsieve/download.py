@@ -19,7 +19,6 @@ import json
 import os
 import re
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,8 +28,9 @@ from urllib.parse import unquote
 
 import requests
 
-from ..errors import ApiError, ConnectionFailed, LabpanelsError
+from ..errors import ApiError, LabpanelsError, NetworkError
 from ..http import HttpClient
+from ..waiting import Stopped, retry
 
 __all__ = [
     "CHUNK_SIZE",
@@ -300,7 +300,7 @@ class _Receiver:
             headers["Range"] = f"bytes={self.done}-"
         try:
             response = self.http.request("GET", self.url, headers=headers, stream=True)
-        except ConnectionFailed as exc:
+        except NetworkError as exc:
             raise _Interrupted(self.done, exc.reason) from None
         except ApiError as exc:
             if exc.status == 416 and self.done and self.size == self.done:
@@ -411,21 +411,18 @@ def download_url(
         if tracker is not None:
             tracker.start_file(dest.name, receiver.done)
             tracker.check()
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                receiver.fetch()
-                break
-            except _Interrupted as exc:
-                if tries >= attempts:
-                    keep = keep_partial
-                    expected = f" of {receiver.size}" if receiver.size is not None else ""
-                    raise DownloadError(
-                        f"download of {dest.name} failed after {tries} attempts: "
-                        f"{exc.reason} ({receiver.done}{expected} bytes received)"
-                    ) from None
-                time.sleep(min(0.2 * tries, 1.0))
+        try:
+            retry(receiver.fetch, attempts=attempts, retry_on=(_Interrupted,), first=0.2,
+                  cap=1.0, stop=tracker.cancel_event if tracker is not None else None)
+        except _Interrupted as exc:
+            keep = keep_partial
+            expected = f" of {receiver.size}" if receiver.size is not None else ""
+            raise DownloadError(
+                f"download of {dest.name} failed after {attempts} attempts: "
+                f"{exc.reason} ({receiver.done}{expected} bytes received)"
+            ) from None
+        except Stopped:
+            raise DownloadCancelled(f"download of {dest.name} cancelled") from None
         if not part.exists():  # an empty body writes nothing
             part.touch()
         actual = part.stat().st_size
@@ -536,19 +533,12 @@ def zipit_download(
     dest_dir.mkdir(parents=True, exist_ok=True)
     if name is not None:
         safe_name(name)
-    tries = 0
-    while True:
-        tries += 1
-        try:
-            response = http.request(
-                "POST", url, json={"data": dict(data)}, headers={"Accept": "*/*"}, stream=True
-            )
-        except ConnectionFailed as exc:
-            if tries >= attempts:
-                raise
-            time.sleep(min(0.2 * tries, 1.0))
-            reason = exc.reason
-            continue
+
+    def attempt() -> tuple[Path, requests.Response]:
+        # a NetworkError (no answer) or an _Interrupted (a body cut short) is tried again
+        response = http.request(
+            "POST", url, json={"data": dict(data)}, headers={"Accept": "*/*"}, stream=True
+        )
         part: Path | None = None
         done = False
         try:
@@ -564,21 +554,9 @@ def zipit_download(
                 size = int(length) if length and length.isdigit() else None
                 if tracker is not None:
                     tracker.start_file(dest.name)
-                try:
-                    got = _write_body(
-                        response, part, "wb", 0, size, None, tracker, chunk_size, prefix
-                    )
-                except _Interrupted as exc:
-                    reason = exc.reason
-                    got = -1
-                if got >= 0 and size is not None and got != size:
-                    reason, got = f"the body ended after {got} of {size} bytes", -1
-            if got < 0:
-                _unlink(part)
-                if tries >= attempts:
-                    raise DownloadError(f"zipit download failed after {tries} attempts: {reason}")
-                time.sleep(min(0.2 * tries, 1.0))
-                continue
+                got = _write_body(response, part, "wb", 0, size, None, tracker, chunk_size, prefix)
+                if size is not None and got != size:
+                    raise _Interrupted(got, f"the body ended after {got} of {size} bytes")
             ctype = response.headers.get("Content-Type", "").lower()
             if verify and (ctype.startswith("application/zip") or dest.suffix == ".zip"):
                 check_zip(part)
@@ -590,3 +568,14 @@ def zipit_download(
         finally:
             if part is not None and not done:
                 _unlink(part)
+
+    try:
+        return retry(attempt, attempts=attempts, retry_on=(NetworkError, _Interrupted),
+                     first=0.2, cap=1.0,
+                     stop=tracker.cancel_event if tracker is not None else None)
+    except _Interrupted as exc:
+        raise DownloadError(
+            f"zipit download failed after {attempts} attempts: {exc.reason}"
+        ) from None
+    except Stopped:
+        raise DownloadCancelled("zipit download cancelled") from None
