@@ -1,9 +1,11 @@
 // A virtualized, sortable, filterable table for labpanels (anywidget).
 // Every cell is written with textContent: text from servers is never parsed as HTML.
 // Only the visible rows (plus a small margin) exist in the DOM, and a "patch" message
-// from Python redraws just the rows it names.
+// from Python redraws just the rows it names. The patch is applied to the model once
+// (initialize), so a view drawn later shows the patched rows too; each view then
+// redraws only the rows the patch names.
 
-const ROW_HEIGHT = 28;
+const ROW_HEIGHT = 28; // the default; a table with a wrapped column sets row_height
 const MARGIN_ROWS = 10;
 
 function relativeTime(value, now) {
@@ -75,6 +77,7 @@ function render({ model, el }) {
   let drawn = new Map(); // key -> row element currently in the DOM
 
   const key = () => model.get("key");
+  const rowHeight = () => model.get("row_height") || ROW_HEIGHT;
   const columns = () => model.get("columns");
 
   function templateColumns() {
@@ -112,12 +115,13 @@ function render({ model, el }) {
     line.setAttribute("role", "row");
     line.dataset.key = String(row[key()]);
     line.style.gridTemplateColumns = templateColumns();
-    line.style.top = `${index * ROW_HEIGHT}px`;
+    line.style.top = `${index * rowHeight()}px`;
+    line.style.height = `${rowHeight()}px`;
     if (model.get("selected").map(String).includes(String(row[key()]))) line.classList.add("lp-selected");
     if (row._class) line.classList.add(...String(row._class).split(/\s+/).filter(Boolean).map((c) => `lp-row-${c}`));
     for (const column of columns()) {
       const cell = document.createElement("div");
-      cell.className = "lp-table-cell";
+      cell.className = column.wrap ? "lp-table-cell lp-table-wrap" : "lp-table-cell";
       cell.setAttribute("role", "gridcell");
       cell.dataset.column = column.key;
       const value = row[column.key];
@@ -164,7 +168,7 @@ function render({ model, el }) {
       const sign = model.get("sort_desc") ? -1 : 1;
       view.sort((a, b) => sign * compare(a[sortBy], b[sortBy]));
     }
-    spacer.style.height = `${view.length * ROW_HEIGHT}px`;
+    spacer.style.height = `${view.length * rowHeight()}px`;
     count.textContent = text ? `${view.length} of ${rows.length}` : `${rows.length} rows`;
     empty.textContent = view.length ? "" : model.get("empty_text");
     empty.style.display = view.length ? "none" : "block";
@@ -174,8 +178,8 @@ function render({ model, el }) {
   }
 
   function drawVisible() {
-    const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - MARGIN_ROWS);
-    const last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + MARGIN_ROWS);
+    const first = Math.max(0, Math.floor(viewport.scrollTop / rowHeight()) - MARGIN_ROWS);
+    const last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / rowHeight()) + MARGIN_ROWS);
     const wanted = new Set();
     for (let i = first; i < last; i++) {
       const row = view[i];
@@ -243,6 +247,7 @@ function render({ model, el }) {
   model.on("change:filter_text", () => { if (filter.value !== model.get("filter_text")) filter.value = model.get("filter_text"); recompute(); });
   model.on("change:selected", () => { body.replaceChildren(); drawn = new Map(); drawVisible(); });
   model.on("change:height", () => { viewport.style.height = `${model.get("height")}px`; drawVisible(); });
+  model.on("change:row_height", recompute);
   model.on("msg:custom", (msg) => { if (msg && msg.type === "patch") patch(msg.rows); });
 
   drawHeader();
@@ -251,4 +256,20 @@ function render({ model, el }) {
   return () => clearInterval(tick);
 }
 
-export default { render };
+function applyPatch(model, changed) {
+  // The model's rows are changed in place: a `set` would mark them as changed by the
+  // browser, and the next save_changes (a sort click) would send every row back to Python.
+  const rows = model.get("rows");
+  const k = model.get("key");
+  const index = new Map(rows.map((row, i) => [String(row[k]), i]));
+  for (const row of changed) {
+    const i = index.get(String(row[k]));
+    if (i === undefined) { index.set(String(row[k]), rows.length); rows.push(row); } else rows[i] = row;
+  }
+}
+
+function initialize({ model }) {
+  model.on("msg:custom", (msg) => { if (msg && msg.type === "patch") applyPatch(model, msg.rows); });
+}
+
+export default { initialize, render };

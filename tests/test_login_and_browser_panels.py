@@ -111,12 +111,16 @@ def test_collaboration_browser_selection_drives_the_session(v6):
     browser = CollaborationBrowser(session)
     assert browser.collaborations.rows == []
     session.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
+    # a change of the session is read on the panel's worker, never on the changing thread
+    _until(lambda: len(browser.collaborations.rows) >= 3, what="collaborations listed")
     rows = {r["name"]: r for r in browser.collaborations.rows}
     assert rows["PhY-research"]["online"] == "4 of 4"
     assert rows["GHT_consortium"]["online"] == "3 of 4"
     assert rows["PhY-secure"]["encrypted"] == "yes"
     browser.collaborations.selected = [rows["GHT_consortium"]["id"]]  # a click on the row
     assert session.collaboration["name"] == "GHT_consortium"
+    _until(lambda: len(browser.organizations.rows) == 4 and len(browser.nodes.rows) == 4
+           and "3 of 4 nodes online" in browser.summary.value, what="GHT shown")
     assert {r["name"]: r["country"] for r in browser.organizations.rows}[
         "HERMES_organization"] == "Italy"
     nodes = {r["organization"]: r["status"] for r in browser.nodes.rows}
@@ -124,8 +128,10 @@ def test_collaboration_browser_selection_drives_the_session(v6):
     assert set(nodes.values()) == {"online"}
     assert "3 of 4 nodes online" in browser.summary.value
     session.select("PhY-research")  # from code: the table follows
-    assert browser.collaborations.selected == [rows["PhY-research"]["id"]]
-    assert "not encrypted; 4 of 4" in browser.summary.value
+    _until(lambda: browser.collaborations.selected == [rows["PhY-research"]["id"]]
+           and "not encrypted; 4 of 4" in browser.summary.value, what="PhY-research shown")
+    browser.close()
+    session.close()
 
 
 def test_node_table_follows_live_events_one_row_at_a_time(platform, v6):
@@ -169,6 +175,8 @@ def test_server_text_stays_text(platform, v6):
             session.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
             browser = CollaborationBrowser(session)
             session.select("XSS-check")
+            _until(lambda: browser.organizations.rows and browser.nodes.rows,
+                   what="XSS-check shown")
             assert name in {r["name"] for r in browser.organizations.rows}
             assert "<b>Nowhere</b>" in {r["country"] for r in browser.organizations.rows}
             assert any(r["organization"] == name for r in browser.nodes.rows)

@@ -31,6 +31,7 @@ __all__ = [
     "function",
     "images",
     "demo_columns",
+    "parse_json",
 ]
 
 #: Argument types a form knows how to draw.
@@ -108,6 +109,74 @@ class Argument:
             raise ValueError(f"{self.name} must be {what}, not {value!r}") from None
 
 
+    def check(self, value: Any) -> Any:
+        """``value`` as given in code or JSON, if it already has this argument's type
+        (ValueError with the reason otherwise). Nothing is converted: 123 is not a column
+        name, ``["age"]`` is not one either, and NaN or Infinity is no number to send."""
+        if value is None:
+            return None
+        kind = self.type
+        ok = {
+            "str": lambda v: isinstance(v, str),
+            "column": lambda v: isinstance(v, str),
+            "bool": lambda v: isinstance(v, bool),
+            "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "float": lambda v: (isinstance(v, int | float) and not isinstance(v, bool)
+                                and math.isfinite(v)),
+            "columns": lambda v: isinstance(v, list | tuple) and all(isinstance(c, str)
+                                                                     for c in v),
+        }.get(kind)
+        if ok is not None:
+            if not ok(value):
+                raise ValueError(f"{self.name} must be {_WHAT[kind]}, not {_shown(value)}")
+            return list(value) if kind == "columns" else value
+        try:  # json: anything JSON can carry, numbers finite
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.name} must be a JSON value (numbers finite; lists, not "
+                             f"sets), not {_shown(value)}") from None
+        return value
+
+
+_WHAT = {"str": "text", "column": "a column name (text)", "bool": "true or false",
+         "int": "a whole number", "float": "a finite number",
+         "columns": "a list of column names (text)", "json": "valid JSON"}
+
+
+def _shown(value: Any) -> str:
+    """How a wrong value is named in a message: its repr and, for a surprise, its type."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{text} (not a finite number)"
+    if isinstance(value, set | frozenset):
+        return f"{text} (a set: give a list)"
+    return f"{text} ({type(value).__name__})"
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON for task arguments: ValueError for malformed text, NaN or Infinity
+    (which Python's json accepts but no JSON reader must) and a key given twice."""
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a number JSON can carry: give a finite number")
+
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise ValueError(f"the argument {key!r} is given twice")
+            out[key] = value
+        return out
+
+    try:
+        return json.loads(text, parse_constant=constant, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the arguments are not valid JSON: {exc.msg} at line "
+                         f"{exc.lineno}, column {exc.colno}") from None
+
+
 @dataclass(frozen=True)
 class Function:
     """A function of an image. ``central`` functions run at one organization and create
@@ -141,6 +210,28 @@ class Function:
         for arg in self.arguments:
             value = arg.convert(values.get(arg.name))
             if value is None or (isinstance(value, str) and not value.strip()):
+                if arg.required:
+                    raise ValueError(f"give a value for {arg.name}"
+                                     + (f" ({arg.help})" if arg.help else ""))
+                continue
+            if not arg.required and value == arg.default:
+                continue
+            out[arg.name] = value
+        return out
+
+    def check(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Checked task ``kwargs`` from values given in code or JSON: each must already
+        have its argument's type (see :meth:`Argument.check`); an unknown name, or a
+        required one missing or empty, is refused (ValueError); defaults are left out."""
+        if not isinstance(values, Mapping):
+            raise ValueError('the arguments must be a JSON object, e.g. {"column_name": '
+                             '"age"}')
+        self.check_names(values)
+        out: dict[str, Any] = {}
+        for arg in self.arguments:
+            value = arg.check(values.get(arg.name))
+            if value is None or (isinstance(value, str) and not value.strip()) or (
+                    arg.type == "columns" and not value):
                 if arg.required:
                     raise ValueError(f"give a value for {arg.name}"
                                      + (f" ({arg.help})" if arg.help else ""))

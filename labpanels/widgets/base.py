@@ -57,6 +57,12 @@ class PanelBase:
         self.stopping = threading.Event()
         super().__init__(*args, **kwargs)
 
+    @classmethod
+    def check_options(cls, kwargs: dict[str, Any]) -> None:
+        """TypeError for options ``cls`` does not know: for panels that build child
+        widgets before ``super().__init__`` (so a misspelt option creates nothing)."""
+        _reject_unknown(cls, kwargs)
+
     # -- following -------------------------------------------------------------------
     def follow(self, source: HasTraits, handler: Callable[[dict], None],
                names: str | Iterable[str], *, background: bool = False) -> None:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import ipywidgets as w
 
-from .common import Message, vantage6_session
+from .base import PanelBase
+from .common import Message, follow_reachability, vantage6_session
 from .nodes import NodeStatusTable
 from .table import Table, column
 
 __all__ = ["CollaborationBrowser"]
 
 
-class CollaborationBrowser(w.VBox):
+class CollaborationBrowser(PanelBase, w.VBox):
     """Pick a collaboration (it becomes the session's current one for every panel) and
     see whether it is encrypted, its organizations and how many of its nodes are online.
     """
@@ -42,11 +42,12 @@ class CollaborationBrowser(w.VBox):
             self.summary, w.Label("Organizations"), self.organizations,
             w.Label("Nodes"), self.nodes, self.message], **kwargs)
         self.add_class("lp-panel")
-        self.collaborations.observe(self._picked, names=["selected"])
-        self.session.observe(self._logged_in, names=["logged_in"])
-        self.session.observe(self._current, names=["collaboration"])
-        self.session.observe(self._nodes_changed, names=["node_status"])
-        self._lock = threading.Lock()
+        self.follow(self.collaborations, self._picked, "selected")
+        # reading collaborations and organizations are requests: on the panel's worker
+        self.follow(self.session, self._logged_in, "logged_in", background=True)
+        self.follow(self.session, self._current, "collaboration", background=True)
+        self.follow(self.session, self._nodes_changed, "node_status")
+        follow_reachability(self, self.session)
         if self.session.logged_in:
             self._safely(self.refresh)
 
@@ -73,46 +74,59 @@ class CollaborationBrowser(w.VBox):
 
     # -- reactions ---------------------------------------------------------------------
     def _safely(self, action: Any, *args: Any) -> None:
-        with self.message.reporting():
+        with self.reporting():
             action(*args)
 
     def _picked(self, change: Any) -> None:
         if change["new"]:
             self._safely(self.select, change["new"][0])
 
-    def _logged_in(self, change: Any) -> None:
-        if change["new"]:
-            self._safely(self.refresh)
-        else:
-            for table in (self.collaborations, self.organizations, self.nodes):
-                table.set_rows([])
-            self.summary.value = ""
+    def _logged_in(self, _change: Any) -> None:
+        for table in (self.collaborations, self.organizations, self.nodes):
+            table.set_rows([])
+        self.collaborations.selected = []
+        self.summary.value = ""
+        self.message.clear()
+        if self.session.logged_in:
+            self.refresh()
 
-    def _current(self, change: Any) -> None:
-        if change["new"]:
-            self._safely(self._show, change["new"])
-            if self.collaborations.selected != [change["new"]["id"]]:
-                self.collaborations.selected = [change["new"]["id"]]
+    def _current(self, _change: Any) -> None:
+        collab = self.session.collaboration
+        if not collab:
+            self.organizations.set_rows([])
+            self.summary.value = ""
+            return
+        if self.collaborations.selected != [collab["id"]]:
+            self.collaborations.selected = [collab["id"]]
+        self._show(collab)
 
     def _show(self, collab: dict) -> None:
-        self.organizations.set_rows(self.session.organizations(collab))
+        organizations = self.session.organizations(collab)
+        if (self.session.collaboration or {}).get("id") != collab["id"]:
+            return  # another collaboration was chosen meanwhile
+        self.organizations.set_rows(organizations)
         self._summarize()
 
     def _summarize(self) -> None:
         collab = self.session.collaboration
         if not collab:
             return
-        nodes = [r for r in self.nodes.rows]
-        online = sum(r["status"] == "online" for r in nodes)
+        # from the session's node status (what the node table shows, without its delay)
+        nodes = [n for n in (self.session.node_status or {}).values()
+                 if n.get("collaboration_id") == collab["id"]]
+        if not nodes:
+            return  # not read yet
+        online = sum(n.get("status") == "online" for n in nodes)
         lock = "encrypted (load your organization's key to send tasks)" if collab[
             "encrypted"] else "not encrypted"
         self.summary.value = (f"{collab['name']}: {lock}; {online} of {len(nodes)} nodes "
                               "online")
         row = self.collaborations.row(collab["id"])
         if row:
-            self.collaborations.update_rows([{**row, "online": f"{online} of {len(nodes)}",
-                                              "_class": "" if online == len(nodes)
-                                              else "partial"}])
+            new = {**row, "online": f"{online} of {len(nodes)}",
+                   "_class": "" if online == len(nodes) else "partial"}
+            if new != row:
+                self.collaborations.update_rows([new])
 
     def _nodes_changed(self, _change: Any) -> None:
         self._summarize()

@@ -10,7 +10,11 @@ import ipywidgets as w
 
 from ..errors import ApiError, ConnectionFailed, LabpanelsError, RequestTimeout
 
-__all__ = ["vantage6_session", "Message", "friendly"]
+__all__ = ["vantage6_session", "Message", "friendly", "follow_reachability", "UNREACHABLE"]
+
+#: what a panel says while its session's server does not answer
+UNREACHABLE = ("The server does not answer: what is shown may be out of date; it updates "
+               "when the server is back.")
 
 
 def vantage6_session(source: Any) -> Any:
@@ -24,6 +28,22 @@ def vantage6_session(source: Any) -> Any:
         return inner
     raise TypeError("give a Vantage6Session or a labpanels.vantage6.UserClient, "
                     f"not {type(source).__name__}")
+
+
+def follow_reachability(panel: Any, session: Any) -> None:
+    """Show in ``panel`` (a ``PanelBase``) when ``session.server_reachable`` turns False,
+    and that it is back when it turns True again."""
+    if not session.has_trait("server_reachable"):
+        return
+
+    def changed(change: Any = None) -> None:
+        if not session.server_reachable and session.logged_in:
+            panel.show_message(UNREACHABLE, "error")
+        elif change is not None and change.get("old") is False:
+            panel.show_message("The server answers again.", "ok")
+
+    panel.follow(session, changed, "server_reachable")
+    changed()
 
 
 def friendly(exc: BaseException) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import ipywidgets as w
 
+from .base import PanelBase
 from .collaborations import CollaborationBrowser
 from .common import vantage6_session
 from .login import LoginPanel
@@ -19,7 +19,7 @@ __all__ = ["Vantage6Dashboard"]
 TITLES = ("Log in", "Collaborations", "New task", "Results")
 
 
-class Vantage6Dashboard(w.Tab):
+class Vantage6Dashboard(PanelBase, w.Tab):
     """Log in, pick a collaboration (its nodes included), build and follow a task, read
     its results. The panels share the session, so each also works on its own:
     ``dash.login``, ``dash.browser``, ``dash.builder``, ``dash.progress``,
@@ -39,7 +39,7 @@ class Vantage6Dashboard(w.Tab):
         self.titles = TITLES
         self.add_class("lp-dashboard")
         self.selected_index = 1 if self.session.logged_in else 0
-        self.session.observe(self._logged_in, names=["logged_in"])
+        self.follow(self.session, self._logged_in, "logged_in")
 
     @property
     def nodes(self) -> Any:
@@ -52,14 +52,6 @@ class Vantage6Dashboard(w.Tab):
         if name not in tabs:
             raise ValueError(f"no tab {name!r}; the tabs are: {', '.join(tabs)}")
         self.selected_index = tabs[name]
-
-    def close(self) -> None:
-        """Close every panel."""
-        with contextlib.suppress(ValueError):
-            self.session.unobserve(self._logged_in, names=["logged_in"])
-        for panel in (self.builder, self.progress, self.results, self.browser, self.login):
-            panel.close()
-        super().close()
 
     def _logged_in(self, change: Any) -> None:
         if change["new"] and self.selected_index == 0:

@@ -10,12 +10,13 @@ from traitlets import Bool, Unicode
 
 from ..vantage6.errors import AccountLocked, LoginFailed, MfaRequired, MfaSetupRequired
 from .assets import asset
-from .common import friendly, vantage6_session
+from .base import PanelBase
+from .common import follow_reachability, friendly, vantage6_session
 
 __all__ = ["LoginPanel"]
 
 
-class LoginPanel(anywidget.AnyWidget):
+class LoginPanel(PanelBase, anywidget.AnyWidget):
     """Log in to a vantage6 server, by clicking or with :meth:`login`.
 
     Secrets never become widget state: the password, the code and a key file are sent
@@ -41,9 +42,10 @@ class LoginPanel(anywidget.AnyWidget):
         self.session = vantage6_session(session)
         self.url = self.url or self.session.url
         self.on_msg(self._on_message)
-        self.session.observe(self._reflect, names=["logged_in", "user", "organization",
-                                                    "collaboration", "key_loaded",
-                                                    "mfa_required", "busy"])
+        self.follow(self.session, self._reflect, ["logged_in", "user", "organization",
+                                                  "collaboration", "key_loaded",
+                                                  "mfa_required"])
+        follow_reachability(self, self.session)
         self._reflect()
 
     # -- what the panel shows ---------------------------------------------------------
@@ -58,6 +60,10 @@ class LoginPanel(anywidget.AnyWidget):
 
     def _status(self, text: str, kind: str = "info") -> None:
         self.status_text, self.status_kind = text, kind
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """The panel's one line is its status line."""
+        self._status(text, kind)
 
     # -- actions (also plain method calls) --------------------------------------------
     def login(self, username: str, password: str, code: str | None = None,

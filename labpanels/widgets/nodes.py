@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from ..errors import LabpanelsError
@@ -41,23 +40,33 @@ class NodeStatusTable(Table):
         kwargs.setdefault("selectable", "none")
         super().__init__(**kwargs)
         self.session = vantage6_session(session)
-        self.session.observe(self._collaboration_changed, names=["collaboration"])
-        self.session.observe(self._status_changed, names=["node_status"])
+        # reading the nodes is a request: never on the thread that changed the session
+        self.follow(self.session, self._collaboration_changed, ["collaboration", "logged_in"],
+                    background=True)
+        self.follow(self.session, self._status_changed, "node_status")
         if self.session.logged_in and self.session.collaboration:
             self.refresh()
 
     def refresh(self) -> None:
         """Read the nodes of the current collaboration again."""
         collab = self.session.collaboration
-        if not collab:
+        if not collab or not self.session.logged_in:
             self.set_rows([])
             return
-        self.set_rows(node_row(n) for n in self.session.nodes(collab))
+        rows = [node_row(n) for n in self.session.nodes(collab)]
+        if self.closed or (self.session.collaboration or {}).get("id") != collab["id"]:
+            return  # closed, or another collaboration was chosen meanwhile
+        self.set_rows(rows)
 
     def _collaboration_changed(self, _change: Any) -> None:
-        # a failure is shown by the panel that changed the collaboration; keep the rows
-        with contextlib.suppress(LabpanelsError):
+        if not self.session.collaboration or not self.session.logged_in:
+            self.set_rows([])  # logged out or no collaboration: no old nodes
+            return
+        try:
             self.refresh()
+        except LabpanelsError:
+            # shown by the panel that changed the collaboration; the old rows would lie
+            self.set_rows([])
 
     def _status_changed(self, change: Any) -> None:
         collab = self.session.collaboration

@@ -9,17 +9,21 @@ import anywidget
 from traitlets import Bool, Dict, Int, List, Unicode
 
 from .assets import asset
+from .base import PanelBase
 
 __all__ = ["Table", "column"]
 
 
-def column(key: str, label: str | None = None, kind: str = "text", width: str | None = None
-           ) -> dict:
+def column(key: str, label: str | None = None, kind: str = "text", width: str | None = None,
+           *, wrap: bool = False) -> dict:
     """A column description: ``kind`` is text, status (a coloured chip), ago (relative
-    time from an ISO timestamp, "never" when empty) or bytes."""
+    time from an ISO timestamp, "never" when empty) or bytes. A ``wrap`` column breaks
+    long text over the row's lines (give the table a ``row_height`` for them)."""
     spec = {"key": key, "label": label or key.replace("_", " ").capitalize(), "kind": kind}
     if width:
         spec["width"] = width
+    if wrap:
+        spec["wrap"] = True
     return spec
 
 
@@ -39,11 +43,12 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-class Table(anywidget.AnyWidget):
+class Table(PanelBase, anywidget.AnyWidget):
     """Rows of dicts shown as a table; ``selected`` holds the keys of selected rows.
 
     Only visible rows are drawn, so tens of thousands of rows stay smooth;
-    :meth:`update_rows` redraws only the rows it is given.
+    :meth:`update_rows` redraws only the rows it is given. A misspelt option
+    (``Table(colums=...)``) raises TypeError.
     """
 
     _esm = asset("table.js")
@@ -58,6 +63,7 @@ class Table(anywidget.AnyWidget):
     sort_by = Unicode("").tag(sync=True)
     sort_desc = Bool(False).tag(sync=True)
     height = Int(300).tag(sync=True)
+    row_height = Int(28, help="pixels per row (more for wrapped columns)").tag(sync=True)
     empty_text = Unicode("Nothing to show").tag(sync=True)
 
     def set_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -68,7 +74,9 @@ class Table(anywidget.AnyWidget):
         """Change or add the given rows (matched by ``key``); the browser redraws only them.
 
         The full list is updated here without re-sending it, so a page reload still
-        shows current rows.
+        shows current rows; in the browser the patch is applied to the widget's model
+        (``initialize`` in table.js), so every view of the table, also one displayed
+        later, shows it.
         """
         changed = [_jsonable(dict(r)) for r in rows]
         if not changed:

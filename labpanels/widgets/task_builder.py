@@ -20,7 +20,8 @@ import ipywidgets as w
 from traitlets import Bool, TraitError
 
 from ..vantage6 import catalogue
-from .common import Message, friendly, vantage6_session
+from .base import PanelBase
+from .common import Message, follow_reachability, friendly, vantage6_session
 
 __all__ = ["TaskBuilder", "task_code"]
 
@@ -95,7 +96,15 @@ def _read(widget: w.Widget) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-class TaskBuilder(w.VBox):
+def _outcome_unknown(message: str) -> Exception:
+    try:
+        from ..vantage6.errors import TaskOutcomeUnknown
+    except ImportError:  # pragma: no cover - older session module
+        return RuntimeError(message)
+    return TaskOutcomeUnknown(message)
+
+
+class TaskBuilder(PanelBase, w.VBox):
     """Compose and submit a task for the session's current collaboration.
 
     Every control has a plain-method twin: :meth:`set` fills the form,
@@ -108,6 +117,7 @@ class TaskBuilder(w.VBox):
 
     def __init__(self, session: Any, *, columns: Sequence[str] | None = None,
                  **kwargs: Any) -> None:
+        self.check_options(kwargs)
         self.session = vantage6_session(session)
         self.columns = list(columns) if columns is not None else catalogue.demo_columns()
         self.header = w.Label("Choose a collaboration first")
@@ -162,24 +172,32 @@ class TaskBuilder(w.VBox):
         self._quiet_until = 0.0
         self._orgs: list[dict] = []  # organizations of the collaboration, with node status
         self._auto_name = ""
-        self._repeat = 0
+        self._used_names: set[str] = set()  # names of the tasks this builder sent
         self._central: bool | None = None
+        self._form_error = False  # the message is a refusal of the form as it was
         self.last_submitted: dict | None = None
+        # the form's own widgets are owned: a replaced field is closed (see _build_form)
+        self.own(self.method_choice, self.method_text, self.json_editor)
 
-        self.image.observe(self._image_changed, names=["value"])
-        self.method_choice.observe(self._method_changed, names=["value"])
-        self.method_text.observe(self._method_changed, names=["value"])
-        self.json_mode.observe(self._json_mode_changed, names=["value"])
+        self.follow(self.image, self._image_changed, "value")
+        self.follow(self.method_choice, self._method_changed, "value")
+        self.follow(self.method_text, self._method_changed, "value")
+        self.follow(self.json_mode, self._json_mode_changed, "value")
         for widget in (self.organizations, self.json_editor, self.databases, self.name,
                        self.description):
-            widget.observe(self._changed, names=["value"])
+            self.follow(widget, self._changed, "value")
         self.submit_button.on_click(self._clicked)
-        self.session.observe(self._collaboration_changed, names=["collaboration", "logged_in"])
-        self.session.observe(self._nodes_changed, names=["node_status"])
-        self.session.observe(self._key_changed, names=["key_loaded"])
+        # organizations and nodes are requests: read on the panel's worker
+        self.follow(self.session, self._collaboration_changed, ["collaboration", "logged_in"],
+                    background=True)
+        self.follow(self.session, self._nodes_changed, "node_status")
+        self.follow(self.session, self._key_changed, "key_loaded")
+        if self.session.has_trait("pending_submission"):
+            self.follow(self.session, self._pending_changed, "pending_submission")
+        follow_reachability(self, self.session)
         self._image_changed()
         if self.session.logged_in and self.session.collaboration:
-            with self.message.reporting():
+            with self.reporting():
                 self.refresh()
 
     # -- reading the form ----------------------------------------------------------------
@@ -198,17 +216,35 @@ class TaskBuilder(w.VBox):
         """The arguments as the task will send them; ValueError with the reason if not valid."""
         fn = self.function
         if fn is None or self.json_mode.value:
-            text = self.json_editor.value.strip() or "{}"
-            try:
-                value = json.loads(text)
-            except ValueError as exc:
-                raise ValueError(f"the arguments are not valid JSON: {exc.msg} at line "
-                                 f"{exc.lineno}, column {exc.colno}") from None
+            value = catalogue.parse_json(self.json_editor.value.strip() or "{}")
             if not isinstance(value, dict):
                 raise ValueError('the arguments must be a JSON object, e.g. {"column_name": '
                                  '"age"}')
-            return fn.kwargs(value) if fn is not None else value
-        return fn.kwargs({name: _read(widget) for name, widget in self.fields.items()})
+            # typed JSON is checked as it is: 123 is not sent as the column "123"
+            kwargs = fn.check(value) if fn is not None else value
+        else:
+            kwargs = fn.kwargs({name: _read(widget) for name, widget in self.fields.items()})
+        self._check_organization_arguments(kwargs)
+        return kwargs
+
+    def _check_organization_arguments(self, kwargs: Mapping[str, Any]) -> None:
+        """An ``organizations`` argument (central functions) names organizations of the
+        current collaboration, by id."""
+        fn = self.function
+        arg = fn.argument("organizations") if fn else None
+        value = kwargs.get("organizations")
+        if arg is None or value is None or not self._orgs:
+            return
+        if not isinstance(value, list) or not all(isinstance(o, int) and not isinstance(
+                o, bool) for o in value):
+            raise ValueError(f"organizations must be a list of organization ids, e.g. "
+                             f"[{self._orgs[0]['id']}], not {value!r}")
+        known = {o["id"] for o in self._orgs}
+        outside = [o for o in value if o not in known]
+        if outside:
+            raise ValueError(f"organization(s) {', '.join(map(str, outside))} are not in "
+                             f"{self.session.collaboration['name']}; its organizations: "
+                             + ", ".join(f"{o['id']} ({o['name']})" for o in self._orgs))
 
     def values(self) -> dict[str, Any]:
         """What :meth:`submit` will send, as ``session.create_task`` arguments (checked)."""
@@ -223,9 +259,24 @@ class TaskBuilder(w.VBox):
         organizations = list(self.organizations.value)
         if not organizations:
             raise ValueError("choose at least one organization")
+        if self._orgs:
+            known = {o["id"]: o for o in self._orgs}
+            outside = [o for o in organizations if o not in known]
+            if outside:
+                raise ValueError(f"organization(s) {', '.join(map(str, outside))} are not in "
+                                 f"{collab['name']}")
+            nodeless = [known[o]["name"] for o in organizations
+                        if known[o]["status"] == "no node"]
+            if nodeless:
+                raise ValueError(f"no node is registered for {', '.join(nodeless)} in "
+                                 f"{collab['name']}: the task could never run there")
+        kwargs = self.kwargs()
+        if collab.get("encrypted") and not self.session.key_loaded:
+            raise ValueError(f"{collab['name']} is encrypted: load your organization's "
+                             "private key first (session.load_private_key(path))")
         databases = [d.strip() for d in self.databases.value.split(",") if d.strip()]
         return {"image": image, "method": self.method, "organizations": organizations,
-                "collaboration": collab["id"], "kwargs": self.kwargs(),
+                "collaboration": collab["id"], "kwargs": kwargs,
                 "databases": databases or ["default"],
                 "name": self.name.value.strip() or self._auto_name or self._new_name(),
                 "description": self.description.value}
@@ -283,14 +334,18 @@ class TaskBuilder(w.VBox):
     def _fill_arguments(self, kwargs: dict[str, Any]) -> None:
         fn = self.function
         if fn is None or self.json_mode.value:
+            if fn is not None:
+                fn.check_names(kwargs)
+                for arg in fn.arguments:  # typed: nothing is converted on the way
+                    arg.check(kwargs.get(arg.name))
             try:
                 self.json_editor.value = json.dumps(kwargs, indent=2, allow_nan=False)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"the arguments cannot be sent as JSON: {exc}") from None
             return
         fn.check_names(kwargs)
-        # every value is checked before any field changes
-        values = {a.name: a.convert(kwargs.get(a.name, None if a.required else a.default))
+        # every value is checked (as given: 123 is no column name) before any field changes
+        values = {a.name: a.check(kwargs.get(a.name, None if a.required else a.default))
                   for a in fn.arguments}
         for arg in fn.arguments:
             widget, value = self.fields[arg.name], values[arg.name]
@@ -320,6 +375,8 @@ class TaskBuilder(w.VBox):
             return
         orgs = self.session.organizations(collab)
         nodes = self.session.nodes(collab)
+        if (self.session.collaboration or {}).get("id") != collab["id"] or self.closed:
+            return  # another collaboration was chosen meanwhile
         by_org = {n["organization_id"]: n for n in nodes}
         self._orgs = sorted(({"id": o["id"], "name": o["name"] or str(o["id"]),
                               "node_id": by_org.get(o["id"], {}).get("id"),
@@ -340,20 +397,10 @@ class TaskBuilder(w.VBox):
         finally:
             self._end()
 
-    def close(self) -> None:
-        """Stop following the session and close the panel."""
-        with contextlib.suppress(ValueError):
-            self.session.unobserve(self._collaboration_changed,
-                                   names=["collaboration", "logged_in"])
-            self.session.unobserve(self._nodes_changed, names=["node_status"])
-            self.session.unobserve(self._key_changed, names=["key_loaded"])
-        super().close()
-
-    def join(self, timeout: float | None = None) -> None:
-        """Wait for a submission started by a click to end."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+    def join(self, timeout: float | None = 30.0) -> None:
+        """Wait for a submission started by a click (and reads the session's changes
+        started) to end."""
+        super().join(timeout)
 
     def _begin(self) -> bool:
         with self._guard:
@@ -372,23 +419,52 @@ class TaskBuilder(w.VBox):
 
     def _create(self, raise_errors: bool) -> dict | None:
         try:
-            values = self.values()
-            self.message.show("Sending the task…", "info")
+            values = self.values()  # checked here, before any request
+        except Exception as exc:
+            self._form_error = True
+            self.show_message(friendly(exc), "error")
+            if raise_errors:
+                raise
+            return None
+        self._form_error = False
+        try:
+            if self._outcome_pending():
+                # the outcome of the last submission is unknown: ask before sending again
+                self.show_message("Checking whether the last task reached the server…")
+                self.session.check_pending()
+                if self._outcome_pending():
+                    raise _outcome_unknown("the server still does not answer: whether the "
+                                           "last task was created is unknown, so nothing "
+                                           "was sent again")
+            self.show_message("Sending the task…", "info")
             task = self.session.create_task(
                 values["image"], values["method"], organizations=values["organizations"],
                 collaboration=values["collaboration"], kwargs=values["kwargs"],
                 databases=values["databases"], name=values["name"],
                 description=values["description"])
         except Exception as exc:
-            self.message.show(friendly(exc), "error")
+            self.show_message(friendly(exc), "error")
             if raise_errors:
                 raise
             return None
         self.last_submitted = values
-        self.message.show(f"Task {task['id']} created: {task['name']}", "ok")
+        self._used_names.add(values["name"])
+        self.show_message(f"Task {task['id']} created: {task['name']}", "ok")
         if self.name.value.strip() in ("", self._auto_name):
             self._set_auto_name()
         return task
+
+    def _outcome_pending(self) -> bool:
+        return bool(self.session.has_trait("pending_submission")
+                    and self.session.pending_submission)
+
+    def _pending_changed(self, _change: Any) -> None:
+        if not self._outcome_pending() and self.message.kind == "error" and "unknown" in \
+                self.message.value.lower():
+            task = self.session.last_task
+            if task:
+                self.show_message(f"The last submission did reach the server: task "
+                                  f"{task['id']} ({task['name']})", "ok")
 
     def _clicked(self, _button: Any) -> None:
         # a second click that was queued while the first was sending lands here after
@@ -402,8 +478,7 @@ class TaskBuilder(w.VBox):
             finally:
                 self._end()
 
-        self._thread = threading.Thread(target=run, name="labpanels-submit", daemon=True)
-        self._thread.start()
+        self._thread = self.start(run, name="labpanels-submit")
 
     # -- reactions -----------------------------------------------------------------------
     def _image_changed(self, _change: Any = None) -> None:
@@ -488,7 +563,8 @@ class TaskBuilder(w.VBox):
             label = arg.name + ("" if arg.required else " (optional)")
             rows.append(_field(label, widget, arg.help))
         for old in self.fields.values():
-            old.close()
+            self.disown(old)
+        self.own(*fields.values())
         self.fields = fields
         self._field_types = {a.name: a.type for a in fn.arguments}
         self.arguments.children = rows or [w.Label("This function takes no arguments.")]
@@ -498,25 +574,37 @@ class TaskBuilder(w.VBox):
 
     def _update_code(self) -> None:
         self.code_view.value = self.code()
+        if self._form_error and self.message.kind == "error":
+            # a refusal of the form follows the form: it goes once the value is given
+            try:
+                self.values()
+            except Exception as exc:
+                self.show_message(friendly(exc), "error")
+            else:
+                self._form_error = False
+                self.message.clear()
 
     def _new_name(self) -> str:
         """A name that finds this task again: the function and the time, and a number
-        when the last name would repeat (two tasks within a second)."""
+        only when a task this builder sent has that name already (two tasks within a
+        second)."""
         name = f"{self.method or 'task'} ({dt.datetime.now():%Y-%m-%d %H:%M:%S})"
-        if name == self._auto_name or (self.last_submitted
-                                       and name == self.last_submitted["name"]):
-            self._repeat += 1
-            return f"{name} #{self._repeat + 1}"
-        self._repeat = 0
-        return name
+        number = 1
+        candidate = name
+        while candidate in self._used_names:
+            number += 1
+            candidate = f"{name} #{number}"
+        return candidate
 
     def _set_auto_name(self) -> None:
         self._auto_name = self._new_name()
         self.name.value = self._auto_name
 
     def _collaboration_changed(self, _change: Any) -> None:
-        with self.message.reporting():
-            self.refresh()
+        if self._form_error or not self.session.logged_in:
+            self._form_error = False
+            self.message.clear()
+        self.refresh()
 
     def _key_changed(self, _change: Any) -> None:
         self._show_header()
