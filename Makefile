@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
+NPM    ?= npm
+# npm ci runs again only when the lockfile changes
+JS_INSTALLED := js/node_modules/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test js lint bench clean
 
 $(VENV)/.demo-installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,18 +19,28 @@ $(VENV)/.test-installed: pyproject.toml
 	$(PIP) install -e '.[test]'
 	touch $@ $(VENV)/.demo-installed
 
-demo: $(VENV)/.demo-installed
+$(JS_INSTALLED): js/package.json js/package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || { echo "make: npm not found: the panels' JavaScript is built with Node.js (>= 18) and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd js && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+# js/*.js (each panel's view, importing js/lib) bundled by esbuild into labpanels/static
+js: $(JS_INSTALLED)
+	$(NPM) --prefix js run build
+
+demo: $(VENV)/.demo-installed js
 	$(VENV)/bin/labpanels demo
 
-test: $(VENV)/.test-installed
-	$(VENV)/bin/ruff check labpanels tests benchmarks
+test: $(VENV)/.test-installed js
+	$(VENV)/bin/ruff check labpanels tests benchmarks hatch_build.py
+	$(NPM) --prefix js test
 	$(PY) -m pytest
 
 lint: $(VENV)/.test-installed
-	$(VENV)/bin/ruff check labpanels tests benchmarks
+	$(VENV)/bin/ruff check labpanels tests benchmarks hatch_build.py
 
-bench: $(VENV)/.test-installed
+bench: $(VENV)/.test-installed js
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache js/node_modules labpanels/static
