@@ -274,7 +274,7 @@ class SimulatedNode:
             except Exception as exc:
                 status = _failure_status(exc)
                 print(f"Error: {_describe(exc)}")
-                traceback.print_exc(file=sys.stdout)
+                print(algorithm_traceback(exc), end="")
                 body = {"status": status}
             finally:
                 client.close()
@@ -315,6 +315,20 @@ class SimulatedNode:
             init_org = self.http.get(f"task/{task['id']}")["init_org"]["id"]
         public = self.http.get(f"organization/{init_org}")["public_key"]
         return encryption.encrypt(payload, public)
+
+
+ALGORITHMS_DIR = Path(__file__).resolve().with_name("algorithms")
+
+
+def algorithm_traceback(exc: BaseException) -> str:
+    """The traceback a container's log would show: the algorithm's own frames (its files
+    under ``labpanels/demo/algorithms``), not the node simulator's that called it."""
+    tb = traceback.TracebackException.from_exception(exc)
+    frames = [f for f in tb.stack if Path(f.filename).resolve().is_relative_to(ALGORITHMS_DIR)]
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.StackSummary.from_list(frames).format()
+    lines += list(tb.format_exception_only())
+    return "".join(lines)
 
 
 def _failure_status(exc: Exception) -> str:

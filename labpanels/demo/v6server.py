@@ -168,6 +168,17 @@ class V6Server:
             processes.wait_until(lambda: not processes.port_open(self.port, self.host), 10,
                                  what=f"port {self.port} closed")
 
+    def kill(self) -> None:
+        """Kill the server process at once (SIGKILL), as a crash would; :meth:`start`
+        brings it back on the same port and database."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc = None
+        if self.port:
+            processes.wait_until(lambda: not processes.port_open(self.port, self.host), 10,
+                                 what=f"port {self.port} closed")
+
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the server's console log."""
         try:

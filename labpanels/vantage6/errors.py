@@ -12,6 +12,7 @@ __all__ = [
     "SessionExpired",
     "NotLoggedIn",
     "TaskValidationError",
+    "TaskOutcomeUnknown",
     "ServerUnreachable",
     "ResultUnreadable",
 ]
@@ -53,6 +54,12 @@ class NotLoggedIn(LabpanelsError):
 
 class TaskValidationError(LabpanelsError, ValueError):
     """A task was refused before anything was sent, with the reason."""
+
+
+class TaskOutcomeUnknown(LabpanelsError):
+    """The answer to a task submission was lost: the server may have created the task.
+    labpanels checks when the server is reachable again (``session.check_pending()``, or
+    the same submission again, which then returns the task instead of a second one)."""
 
 
 class ServerUnreachable(LabpanelsError):

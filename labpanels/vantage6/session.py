@@ -14,11 +14,13 @@ import binascii
 import contextlib
 import copy
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -30,9 +32,9 @@ from ..errors import (
     AuthenticationError,
     ConnectionFailed,
     LabpanelsError,
+    NetworkError,
     NotFound,
     PermissionDenied,
-    RequestTimeout,
 )
 from ..http import HttpClient
 from ..paging import iter_vantage6
@@ -46,6 +48,7 @@ from .errors import (
     NotLoggedIn,
     ResultUnreadable,
     ServerUnreachable,
+    TaskOutcomeUnknown,
     TaskValidationError,
 )
 from .tokens import TokenAuth, jwt_claims
@@ -53,14 +56,9 @@ from .tokens import TokenAuth, jwt_claims
 if TYPE_CHECKING:
     from .events import Worker
 
-try:
-    from ..errors import NetworkError
-except ImportError:  # until labpanels.errors has the common base of both
-    NetworkError = (ConnectionFailed, RequestTimeout)  # type: ignore[misc,assignment]
-
 log = logging.getLogger("labpanels.vantage6")
 
-__all__ = ["Vantage6Session", "FINISHED", "FAILED"]
+__all__ = ["Vantage6Session", "FINISHED", "FAILED", "strip_secrets", "SECRET_FIELDS"]
 
 FAILED = frozenset({"failed", "start failed", "non-existing Docker image", "crashed",
                     "killed by user", "not allowed", "unknown error"})
@@ -110,12 +108,17 @@ class Vantage6Session(SessionState):
                          help="the current collaboration, shared by every panel")
     mfa_required = Bool(False, help="the server asked for a two-factor code")
     mfa_setup = Dict(allow_none=True, default_value=None,
-                     help="first-time two-factor setup: {'qr_uri', 'otp_secret'}")
+                     help="first-time two-factor setup under way: {'username'} (the QR code "
+                          "and secret travel only in the MfaSetupRequired exception)")
     key_loaded = Bool(False, help="an organization private key is loaded")
     live = Bool(False, help="the live event connection is up")
     node_status = Dict(help="node id -> node row, kept current by live events")
     run_status = Dict(help="run id -> {'status', 'task_id', ...}, kept current by live events")
     last_task = Dict(allow_none=True, default_value=None, help="the last task created here")
+    pending_submission = Dict(allow_none=True, default_value=None,
+                              help="a task submission whose answer was lost: {'marker', "
+                                   "'name', 'collaboration_id', 'fingerprint', ...}; "
+                                   "settled by check_pending()")
     event_count = Int(0, help="live events received (for panels that redraw on any change)")
     task_state = Dict(help="task id -> {'id', 'name', 'collaboration_id', 'parent_id', "
                            "'created_at', 'status', 'finished', 'runs', 'done', 'total', "
@@ -164,7 +167,10 @@ class Vantage6Session(SessionState):
 
     def __repr__(self) -> str:
         who = self.user["username"] if self.user else "not logged in"
-        return f"<Vantage6Session {self.url} ({who})>"
+        parts = urlsplit(self.url)
+        url = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""),
+                             query="", fragment="").geturl() if parts.hostname else self.url
+        return f"<Vantage6Session {url} ({who})>"
 
     # -- plumbing ----------------------------------------------------------------
     def describe_error(self, exc: LabpanelsError) -> str:
@@ -185,39 +191,55 @@ class Vantage6Session(SessionState):
         return list(iter_vantage6(self.http, path, clean, per_page=self.page_size))
 
     def fetch(self, path: str, **params: Any) -> list[dict]:
-        """Every item of any collection, as the server returns it (all pages).
+        """Every item of any collection, as the server returns it (all pages), without
+        secret fields (see :func:`strip_secrets`).
 
         For what the methods below do not cover, e.g. ``session.fetch("rule")``.
         ``None`` parameters are left out."""
-        return self._all(path, **params)
+        return strip_secrets(self._all(path, **params))
 
     def fetch_one(self, path: str) -> dict:
-        """One resource as the server returns it, e.g. ``session.fetch_one("user/3")``."""
-        return self._get(path)
+        """One resource as the server returns it, without secret fields, e.g.
+        ``session.fetch_one("user/3")``."""
+        return strip_secrets(self._get(path))
 
     # -- login -------------------------------------------------------------------
-    def login(self, username: str, password: str, mfa_code: str | None = None) -> dict:
+    def login(self, username: str, password: str, mfa_code: str | int | None = None) -> dict:
         """Log in; return the user. Raises LoginFailed, AccountLocked, MfaRequired or
-        MfaSetupRequired (whose ``qr_uri``/``otp_secret`` are also in ``mfa_setup``)."""
+        MfaSetupRequired (whose ``qr_uri``/``otp_secret`` are shown once, then forgotten).
+
+        ``mfa_code`` must be the six digits of the authenticator app (spaces are
+        allowed); anything else is refused before a request is sent."""
         with self.working():
             body: dict[str, Any] = {"username": username, "password": password}
-            if mfa_code:
-                body["mfa_code"] = str(mfa_code).strip()
+            if mfa_code is not None and str(mfa_code).strip():
+                body["mfa_code"] = _totp_code(mfa_code)
+            if self.pending_submission and self.pending_submission.get("username") != username:
+                self.pending_submission = None  # someone else's: not ours to settle
             self.http.session.auth = None
             try:
                 answer = self.http.post("token/user", json=body)
             except AuthenticationError:
-                raise self._login_refused(username, bool(mfa_code)) from None
-            if "qr_uri" in answer:
-                self.mfa_setup = {"qr_uri": answer["qr_uri"], "otp_secret": answer["otp_secret"]}
+                raise self._login_refused(username, "mfa_code" in body) from None
+            if not isinstance(answer, Mapping):
+                raise LabpanelsError(
+                    f"{self.url} is not a vantage6 server: it answered the login with "
+                    f"{_snippet(answer)} instead of a token")
+            if "qr_uri" in answer and "otp_secret" in answer:
+                self.mfa_setup = {"username": username}
                 self.mfa_required = True
                 raise MfaSetupRequired(
                     "two-factor authentication is required: scan the QR code (or enter the "
                     "secret) in an authenticator app, then log in again with its code",
                     answer["qr_uri"], answer["otp_secret"])
             if "access_token" not in answer:
-                self.mfa_required = True
-                raise MfaRequired("enter the six-digit code from your authenticator app")
+                message = str(answer.get("msg") or "")
+                if "two-factor" in message.lower() or "authentication code" in message.lower():
+                    self.mfa_required = True
+                    raise MfaRequired("enter the six-digit code from your authenticator app")
+                raise LabpanelsError(
+                    f"{self.url} is not a vantage6 server: it answered the login without a "
+                    f"token ({_snippet(strip_secrets(answer))})")
             self._failed_logins.pop(username, None)
             self.mfa_required = False
             self.mfa_setup = None
@@ -227,8 +249,8 @@ class Vantage6Session(SessionState):
             self.http.on_unauthorized = self._auth.renew_after_401
             user_id = int(jwt_claims(answer["access_token"])["sub"])
             self.logged_in = True
-            user = self.http.get(f"user/{user_id}")
-            org = self.http.get(f"organization/{user['organization']['id']}")
+            user = strip_secrets(self.http.get(f"user/{user_id}"))
+            org = strip_secrets(self.http.get(f"organization/{user['organization']['id']}"))
             self._org_names[org["id"]] = org["name"]
             self.organization = org
             self.user = user
@@ -249,8 +271,15 @@ class Vantage6Session(SessionState):
             return AccountLocked(
                 f"login refused {count} times in a row: after {_LOCK_AFTER} failed attempts "
                 "vantage6 locks an account for some minutes (15 by default) and then refuses "
-                "even the right password. Wait, or ask an administrator to unlock it.")
-        return LoginFailed("wrong username or password")
+                "even the right password; the server does not say which this is. Wait, or "
+                "ask an administrator to unlock it.")
+        if count >= 3:
+            return LoginFailed(
+                f"wrong username or password — or, after {_LOCK_AFTER} failed attempts, the "
+                "account is locked for some minutes (15 by default); the server does not say "
+                "which")
+        return LoginFailed("wrong username or password (or the account is locked after too "
+                           "many attempts)")
 
     def logout(self) -> None:
         """Forget the tokens, stop live events and the background worker (the server
@@ -647,11 +676,12 @@ class Vantage6Session(SessionState):
             return dict(ref) if "encrypted" in ref else self._collaboration(ref["id"])
         if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
             try:
-                return self._get(f"collaboration/{int(ref)}")
+                return self._get(f"collaboration/{int(ref)}", include="organizations")
             except NotFound:
                 raise NotFound(404, "GET", self.http.url(f"collaboration/{ref}"),
                                f"no collaboration with id {ref} is visible to you") from None
-        matches = [c for c in self._all("collaboration", name=ref) if c["name"] == ref]
+        matches = [c for c in self._all("collaboration", name=ref, include="organizations")
+                   if c["name"] == ref]
         if not matches:
             names = ", ".join(c["name"] for c in self._all("collaboration"))
             raise NotFound(404, "GET", self.http.url("collaboration"),
@@ -816,20 +846,42 @@ class Vantage6Session(SessionState):
         with self.working():
             self._need_login()
             collab = self._collaboration(collaboration)
-            body = self._task_body(collab, image, method, organizations, args, kwargs,
-                                   databases, name, description, study)
+            payload = self._check_form(collab, image, method, organizations, args, kwargs,
+                                       study)
+            form = _fingerprint(collab["id"], image, method, organizations, args, kwargs,
+                                databases, study)
+            if self.pending_submission:
+                try:
+                    earlier, earlier_form = self._settle_pending()
+                except NetworkError as exc:
+                    raise TaskOutcomeUnknown(
+                        "the answer to an earlier submission was lost and the server still "
+                        f"cannot be asked whether it created that task ({exc}); nothing "
+                        "was sent: try again when it is reachable") from None
+                if earlier is not None and earlier_form == form:
+                    return earlier  # the same form was created then: not again
+            body = self._task_body(collab, image, method, organizations, payload, databases,
+                                   name, description, study)
+            marker = uuid.uuid4().hex
+            body["description"] = _with_marker(description, marker)
             if not self._create_lock.acquire(blocking=False):
                 raise TaskValidationError("a task is being submitted already: wait for it")
             try:
-                started = time.time()
                 try:
                     task = self.http.post("task", json=body)
                 except NetworkError as exc:
-                    found = self._find_created(body, started)
-                    if found is None:
-                        raise ConnectionFailed(exc.method, exc.url, exc.reason + "; the task "
-                                               "was not created (check session.tasks())") from None
-                    task = found
+                    if isinstance(exc, ConnectionFailed) and exc.reason in _NEVER_SENT:
+                        raise  # no connection was made: nothing reached the server
+                    self.pending_submission = {
+                        "marker": marker, "name": body["name"],
+                        "collaboration_id": collab["id"], "fingerprint": form,
+                        "username": (self.user or {}).get("username"),
+                        "lost_at": time.time()}
+                    raise TaskOutcomeUnknown(
+                        f"the answer to creating task {body['name']!r} was lost "
+                        f"({exc.reason}): the server may have created the task; labpanels "
+                        "will check when it is reachable again (session.check_pending(), "
+                        "or submit the same form again: it is not created twice)") from None
             finally:
                 self._create_lock.release()
             row = tables.flat_task(task)
@@ -837,13 +889,101 @@ class Vantage6Session(SessionState):
             self.last_task = row
             return self.last_task
 
-    def _task_body(self, collab, image, method, organizations, args, kwargs, databases, name,
-                   description, study) -> dict:
+    def check_pending(self) -> dict | None:
+        """Settle a submission whose answer was lost: ask the server for the task it
+        carried (by its marker among your recent tasks of that collaboration).
+
+        Returns the task when it was created (it becomes ``last_task`` and is watched),
+        None when the server answers that it was not; either way ``pending_submission``
+        is cleared. Raises NetworkError, keeping it, while the server cannot be asked."""
+        with self.working():
+            return self._settle_pending()[0]
+
+    def _settle_pending(self) -> tuple[dict | None, str | None]:
+        """check_pending's work; also returns the pending form's fingerprint."""
+        pending = self.pending_submission
+        if not pending:
+            return None, None
+        self._need_login()
+        found = self._find_marked(pending)
+        if found is None:
+            # a request abandoned by its client may still be in the server's hands
+            # for a moment: look once more before concluding it was not created
+            left = pending.get("lost_at", 0) + _SETTLE_SECONDS - time.time()
+            if left > 0:
+                time.sleep(left)
+                found = self._find_marked(pending)
+        self.pending_submission = None
+        if found is None:
+            return None, pending.get("fingerprint")
+        row = tables.flat_task(found)
+        self.watch(row)
+        self.last_task = row
+        return row, pending.get("fingerprint")
+
+    def _find_marked(self, pending: Mapping) -> dict | None:
+        line = f"{_MARKER} {pending['marker']}"
+        answer = self.http.get("task", params={
+            "collaboration_id": pending["collaboration_id"], "name": pending["name"],
+            "init_user_id": self.user["id"], "sort": "-id", "per_page": 50})
+        for task in answer["data"]:
+            if line in (task.get("description") or "").splitlines():
+                return task
+        return None
+
+    def _check_form(self, collab: Mapping, image: Any, method: Any, organizations: Any,
+                    args: Any, kwargs: Any, study: int | None) -> bytes:
+        """What can be checked without asking the server; returns the input's JSON."""
         if not image or not isinstance(image, str):
             raise TaskValidationError("give the algorithm's image name")
         if not method or not isinstance(method, str):
             raise TaskValidationError("give the name of the function to run")
-        members = {o["id"]: o for o in self._all("organization", collaboration_id=collab["id"])}
+        if isinstance(args, (str, bytes, Mapping)) or not isinstance(args, Sequence):
+            raise TaskValidationError("args must be a list of positional arguments")
+        if kwargs is not None and not isinstance(kwargs, Mapping):
+            raise TaskValidationError("kwargs must be a dict of keyword arguments")
+        try:
+            payload = json.dumps({"method": method, "args": list(args),
+                                  "kwargs": dict(kwargs or {})}, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            reason = str(exc)
+            if "Out of range float" in reason:
+                reason = "NaN and infinity are not JSON numbers (use None for a missing value)"
+            raise TaskValidationError(
+                f"the arguments cannot be sent as JSON: {reason}") from None
+        if organizations is not None:
+            ids = []
+            for org in organizations:
+                value = org.get("id") if isinstance(org, Mapping) else org
+                if isinstance(value, bool) or not isinstance(value, (int, str)) or (
+                        isinstance(value, str) and not value.isdigit()):
+                    raise TaskValidationError(f"{value!r} is not an organization id")
+                ids.append(int(value))
+            if not ids:
+                raise TaskValidationError("choose at least one organization")
+            members = _member_ids(collab)
+            if study is None and members is not None:
+                outside = [o for o in ids if o not in members]
+                if outside:
+                    names = {o["id"]: o.get("name") for o in collab["organizations"]}
+                    raise TaskValidationError(
+                        f"organization(s) {', '.join(map(str, outside))} are not part of "
+                        f"collaboration {collab['name']}; its organizations are: "
+                        + ", ".join(f"{i} ({names[i]})" for i in sorted(members)))
+        return payload
+
+    def _task_body(self, collab, image, method, organizations, payload, databases, name,
+                   description, study) -> dict:
+        encrypted = bool(collab.get("encrypted"))
+        if encrypted and self._private_key is None:
+            raise TaskValidationError(
+                f"{collab['name']} is encrypted: load your organization's private key first "
+                "(session.load_private_key(path))")
+        if _member_ids(collab) is None or encrypted:  # public keys: as the server has them now
+            records = self._all("organization", collaboration_id=collab["id"])
+        else:
+            records = collab["organizations"]
+        members = {o["id"]: o for o in records}
         self._org_names.update({i: o["name"] for i, o in members.items()})
         nodes = {n["organization"]["id"]: n
                  for n in self._all("node", collaboration_id=collab["id"])}
@@ -856,8 +996,6 @@ class Vantage6Session(SessionState):
             if not organizations:
                 raise TaskValidationError(f"no organization in {collab['name']} has a node online")
         organizations = [int(o["id"] if isinstance(o, Mapping) else o) for o in organizations]
-        if not organizations:
-            raise TaskValidationError("choose at least one organization")
         outside = [o for o in organizations if o not in allowed]
         if outside:
             where = f"study {study}" if study is not None else f"collaboration {collab['name']}"
@@ -870,16 +1008,6 @@ class Vantage6Session(SessionState):
             raise TaskValidationError(
                 "no node is registered for " + ", ".join(members[o]["name"] for o in nodeless)
                 + f" in {collab['name']}: the task could never run there")
-        try:
-            payload = json.dumps({"method": method, "args": list(args),
-                                  "kwargs": dict(kwargs or {})}, allow_nan=False).encode()
-        except (TypeError, ValueError) as exc:
-            raise TaskValidationError(f"the arguments cannot be sent as JSON: {exc}") from None
-        encrypted = bool(collab.get("encrypted"))
-        if encrypted and self._private_key is None:
-            raise TaskValidationError(
-                f"{collab['name']} is encrypted: load your organization's private key first "
-                "(session.load_private_key(path))")
         inputs = []
         for org_id in organizations:
             if encrypted:
@@ -900,19 +1028,6 @@ class Vantage6Session(SessionState):
         if study is not None:
             body["study_id"] = study
         return body
-
-    def _find_created(self, body: dict, since: float) -> dict | None:
-        """After a failed POST: the task if the server did create it (so we never send
-        it twice), else None. Gives up quietly when the server is still away."""
-        try:
-            for task in self.http.get("task", params={
-                    "collaboration_id": body["collaboration_id"], "name": body["name"],
-                    "init_user_id": self.user["id"], "per_page": 10})["data"]:
-                if task["name"] == body["name"]:
-                    return task
-        except LabpanelsError:
-            return None
-        return None
 
     def kill(self, task: Ref) -> None:
         """Ask the nodes to stop every run of ``task`` (and its subtasks)."""
@@ -1114,6 +1229,76 @@ def _task_status(runs: list[dict]) -> str:
         if status in statuses:
             return status
     return "completed" if statuses else "pending"
+
+
+#: fields a record from the server loses before it reaches a trait, a panel or a caller
+SECRET_FIELDS = frozenset({
+    "password", "otp_secret", "qr_uri", "api_key", "access_token", "refresh_token",
+    "jwt_token", "reset_token", "secret", "private_key", "client_secret", "token",
+})
+
+
+def strip_secrets(value: Any) -> Any:
+    """``value`` (a record, a list of them, nested) without :data:`SECRET_FIELDS`."""
+    if isinstance(value, Mapping):
+        return {k: strip_secrets(v) for k, v in value.items()
+                if not (isinstance(k, str) and k.lower() in SECRET_FIELDS)}
+    if isinstance(value, list):
+        return [strip_secrets(v) for v in value]
+    return value
+
+
+def _totp_code(code: str | int) -> str:
+    """Six digits (spaces dropped); LoginFailed, before anything is sent, otherwise."""
+    text = f"{code:06d}" if isinstance(code, int) and not isinstance(code, bool) else str(code)
+    text = "".join(text.split())
+    if len(text) != 6 or not text.isdigit():
+        raise LoginFailed("a two-factor code is the 6 digits your authenticator app shows "
+                          "(e.g. 123 456); nothing was sent")
+    return text
+
+
+def _snippet(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = " ".join(text.split())
+    return repr(text[:80] + ("…" if len(text) > 80 else "")) if text else "an empty body"
+
+
+_MARKER = "labpanels-submission:"
+#: reasons of a ConnectionFailed that mean no connection was made (nothing was sent)
+_NEVER_SENT = frozenset({"connection refused", "name or service not known",
+                         "temporary failure in name resolution", "no route to host"})
+#: seconds after a lost answer before "not on the server" is taken to mean "not created"
+_SETTLE_SECONDS = 3.0
+
+
+def _with_marker(description: str | None, marker: str) -> str:
+    """The user's description, then a line that identifies this one submission."""
+    text = (description or "").rstrip()
+    return f"{text}\n\n{_MARKER} {marker}" if text else f"{_MARKER} {marker}"
+
+
+def _fingerprint(collaboration_id: int, image: str, method: str, organizations: Any,
+                 args: Any, kwargs: Any, databases: Any, study: int | None) -> str:
+    """One string for a task form (not its name or description): equal forms, equal
+    strings."""
+    orgs = None if organizations is None else sorted(
+        int(o["id"] if isinstance(o, Mapping) else o) for o in organizations)
+    dbs = [{"label": d} if isinstance(d, str) else dict(d)
+           for d in (databases or [{"label": "default"}])]
+    form = {"collaboration_id": collaboration_id, "image": image, "method": method,
+            "organizations": orgs, "args": list(args), "kwargs": dict(kwargs or {}),
+            "databases": dbs, "study": study}
+    text = json.dumps(form, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _member_ids(collab: Mapping) -> set[int] | None:
+    """The organization ids a collaboration record lists (None when it only links)."""
+    orgs = collab.get("organizations")
+    if isinstance(orgs, list) and all(isinstance(o, Mapping) and "id" in o for o in orgs):
+        return {int(o["id"]) for o in orgs}
+    return None
 
 
 def _snapshot(entry: Mapping) -> dict:
