@@ -4,6 +4,9 @@ Everything a click does is also a method (``search``, ``open_dataset``, ``open_f
 ``select``, ``download``). Folders are read one page at a time as the user scrolls, so a
 dataset of 100,000 files opens at once; downloads run in a thread and report progress in
 traits (``download_percent``, ``download_progress``, ``download_state``).
+
+Closing the picker releases everything it made: its observers of the session, its
+threads (a running download is cancelled) and every widget it created.
 """
 
 from __future__ import annotations
@@ -22,12 +25,79 @@ from traitlets import Bool, Dict, Float, Int, List, Unicode
 from ..pennsieve.download import DownloadCancelled
 from ..pennsieve.session import Page, PennsieveSession
 from .assets import asset
-from .common import Message, friendly
+from .base import PanelBase
+from .common import Message
 from .table import Table, column
 
-__all__ = ["DatasetPicker", "FileTree", "dataset_row", "file_row"]
+__all__ = ["DatasetPicker", "FileTree", "dataset_row", "file_row", "widget_tree", "close_tree",
+           "ClosesTree"]
 
 Loader = Callable[[str, int, int], Page]
+
+
+def widget_tree(*roots: Any) -> list[w.Widget]:
+    """Every widget reachable from ``roots``: children, and the widgets held in traits
+    (a widget's ``layout`` and ``style`` are widgets of their own, with their own comm)."""
+    seen: set[int] = set()
+    found: list[w.Widget] = []
+    stack = list(roots)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+            continue
+        if not isinstance(item, w.Widget) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        found.append(item)
+        for name in item.keys:
+            value = getattr(item, name, None)
+            if isinstance(value, w.Widget | list | tuple):
+                stack.append(value)
+    return found
+
+
+def close_tree(*roots: Any) -> None:
+    """Close ``roots`` and every widget under them (children, layouts, styles)."""
+    for widget in widget_tree(*roots):
+        with contextlib.suppress(Exception):
+            widget.close()
+
+
+class ClosesTree:
+    """Mixin (before :class:`PanelBase`) for panels built of ipywidgets: ``close()`` also
+    closes the layouts and styles of what the panel made, and the widgets it keeps in
+    attributes while they are not shown (``PanelBase`` closes the shown children).
+    :meth:`replace_children` swaps a container's children for new ones it owns, and
+    closes what it made if the panel closed meanwhile (work on the panel's worker)."""
+
+    def _widgets_held(self) -> list[w.Widget]:
+        kept = [v for v in vars(self).values() if isinstance(v, w.Widget)]
+        kept += list(getattr(self, "_owned", ()))
+        kept += [getattr(self, n, None) for n in ("layout", "style")]
+        return [x for x in widget_tree(*getattr(self, "children", ()), *kept) if x is not self]
+
+    def close(self) -> None:
+        before = self._widgets_held()
+        super().close()  # type: ignore[misc]
+        close_tree(*before, *self._widgets_held())  # and what a worker showed meanwhile
+
+    def replace_children(self, container: w.Box, children: list[w.Widget],
+                         keep: tuple[w.Widget, ...] = ()) -> bool:
+        """Show ``children`` in ``container``, owned by the panel; close the ones shown
+        before (except ``keep``). False (and ``children`` closed) if the panel is closed."""
+        panel: Any = self
+        with panel._life_lock:  # PanelBase's: close() cannot pass in between
+            if panel.stopping.is_set():
+                close_tree(*[c for c in children if c not in keep])
+                return False
+            old = [c for c in container.children if c not in children and c not in keep]
+            container.children = children
+            panel.own(*[c for c in children if c not in keep])
+            for widget in old:
+                panel.disown(widget, close=False)
+        close_tree(*old)
+        return True
 
 
 def file_row(entry: Mapping[str, Any]) -> dict:
@@ -237,7 +307,7 @@ class FileTree(anywidget.AnyWidget):
             self.on_error(exc)
 
 
-class DatasetPicker(w.VBox):
+class DatasetPicker(ClosesTree, PanelBase, w.VBox):
     """Search public SPARC datasets, read one's details, tick files and download them.
 
     ``picker.selected`` is the selection (file dicts: path, name, size, type), for the
@@ -262,6 +332,7 @@ class DatasetPicker(w.VBox):
         folder_page_size: int = 200,
         **kwargs: Any,
     ) -> None:
+        self.check_options(kwargs)
         self.session = session
         self.page_size = page_size
         self.query = w.Text(
@@ -309,7 +380,7 @@ class DatasetPicker(w.VBox):
         self.details = w.VBox(layout=w.Layout(padding="4px 0"))
         self.version = w.Dropdown(description="Version", layout=w.Layout(width="180px"))
         self.tree = FileTree(self._load_folder, page_size=folder_page_size)
-        self.tree.on_error = self._report
+        self.tree.on_error = self.report
         self.dest = w.Text(
             placeholder="./sparc-downloads/<dataset id>",
             description="Save to",
@@ -356,6 +427,8 @@ class DatasetPicker(w.VBox):
         self._opening = False
         self._quiet_version = False
         self._searching = False
+        self._show_lock = threading.RLock()  # one thread at a time shows a dataset
+        self.own(self.version)  # shown only with a dataset's details
         search.on_click(lambda _: self._safely(self.search))
         self.query.observe(self._typed, names=["value"])  # Enter (or leaving the box)
         self.prev_page.on_click(lambda _: self._safely(self._turn, -1))
@@ -365,8 +438,9 @@ class DatasetPicker(w.VBox):
         self.table.observe(self._picked, names=["selected"])
         self.version.observe(self._version_picked, names=["value"])
         self.tree.observe(self._tree_selected, names=["selected"])
-        session.observe(self._session_dataset, names=["dataset"])
-        session.observe(self._session_files, names=["selected_files"])
+        self.follow(session, self._session_dataset, "dataset")
+        self.follow(session, self._session_files, "selected_files")
+        self.on_close(self.cancel)  # a closed picker's download stops
         self._update_pager()
         self._show_details(None)
         if session.dataset:
@@ -433,15 +507,20 @@ class DatasetPicker(w.VBox):
     # -- one dataset -------------------------------------------------------------------
     def open_dataset(self, dataset_id: int | Mapping[str, Any], version: int | None = None) -> dict:
         """Open a dataset (id or search result): details, versions, its top folder."""
-        self._opening = True  # the session's observer leaves the showing to this call
-        try:
-            dto = self.session.select_dataset(dataset_id, version)
-        finally:
-            self._opening = False
-        self._show_dataset(dto)
+        with self._show_lock:
+            self._opening = True  # the session's observer leaves the showing to this call
+            try:
+                dto = self.session.select_dataset(dataset_id, version)
+            finally:
+                self._opening = False
+            self._show_dataset(dto)
         return dto
 
     def _show_dataset(self, dto: dict) -> None:
+        with self._show_lock:
+            self._show_dataset_now(dto)
+
+    def _show_dataset_now(self, dto: dict) -> None:
         self._shown = (int(dto["id"]), int(dto["version"]))
         self.dataset = dto
         self._show_details(dto)
@@ -463,7 +542,7 @@ class DatasetPicker(w.VBox):
 
     def _show_details(self, dto: Mapping[str, Any] | None) -> None:
         if not dto:
-            self.details.children = [w.Label("Choose a dataset to see its details and files")]
+            self._replace_details([w.Label("Choose a dataset to see its details and files")])
             return
         published = str(dto.get("versionPublishedAt") or "")[:10]
         owner = " ".join(str(dto.get(k) or "") for k in ("ownerFirstName", "ownerLastName"))
@@ -493,7 +572,12 @@ class DatasetPicker(w.VBox):
             if css:
                 label.add_class(css)
             labels.append(label)
-        self.details.children = [*labels, self.version]
+        self._replace_details([*labels, self.version])
+
+    def _replace_details(self, children: list[w.Widget]) -> None:
+        """Show ``children`` as the details; close the labels shown before (their
+        layouts and styles too), never the version box, which the picker keeps."""
+        self.replace_children(self.details, children, keep=(self.version,))
 
     def _load_folder(self, path: str, offset: int, limit: int) -> Page:
         return self.session.browse(path=path, limit=limit, offset=offset)
@@ -600,7 +684,8 @@ class DatasetPicker(w.VBox):
     def start_download(
         self, dest: str | Path | None = None, as_zip: bool | None = None
     ) -> threading.Thread:
-        """Start :meth:`download` in a thread (what the button does); returns the thread."""
+        """Start :meth:`download` in a thread (what the button does); returns the thread.
+        Closing the picker cancels it."""
         if self._thread is not None and self._thread.is_alive():
             raise RuntimeError("a download is already running: cancel it or wait")
         zipped = self.as_zip.value if as_zip is None else as_zip
@@ -610,14 +695,13 @@ class DatasetPicker(w.VBox):
         def work() -> None:
             self.download_button.disabled, self.cancel_button.disabled = True, False
             try:
-                with self.message.reporting():
+                with self.reporting():
                     saved = self.download(dest, zipped)
-                    self.message.show(f"Downloaded {len(saved)} file(s)", "ok")
+                    self.show_message(f"Downloaded {len(saved)} file(s)", "ok")
             finally:
                 self.download_button.disabled, self.cancel_button.disabled = False, True
 
-        self._thread = threading.Thread(target=work, name="sparc-download", daemon=True)
-        self._thread.start()
+        self._thread = self.start(work, name="labpanels-sparc-download")
         return self._thread
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -651,11 +735,8 @@ class DatasetPicker(w.VBox):
         )
 
     # -- reactions ---------------------------------------------------------------------
-    def _report(self, exc: BaseException) -> None:
-        self.message.show(friendly(exc), "error")
-
     def _safely(self, action: Callable[..., Any], *args: Any) -> None:
-        with self.message.reporting():
+        with self.reporting():
             action(*args)
 
     def _typed(self, _change: dict) -> None:
@@ -673,15 +754,21 @@ class DatasetPicker(w.VBox):
             self._safely(self.open_dataset, int(self.dataset["id"]), int(change["new"]))
 
     def _session_dataset(self, change: dict) -> None:
-        dto = change["new"]
-        if self._opening:
+        if self._opening:  # open_dataset on this thread shows it itself
             return
-        if not dto:
-            self._shown, self.dataset = None, None
-            self._show_details(None)
-            self.tree.clear()
-        elif self._shown != (int(dto["id"]), int(dto["version"])):
-            self._safely(self._show_dataset, dto)
+        self.later(self._follow_dataset)  # reading folders is slow: on the panel's worker
+
+    def _follow_dataset(self) -> None:
+        """Show what the session has open now (the latest, however many changes came)."""
+        with self._show_lock:
+            dto = self.session.dataset
+            if not dto:
+                if self._shown is not None or self.dataset is not None:
+                    self._shown, self.dataset = None, None
+                    self._show_details(None)
+                    self.tree.clear()
+            elif self._shown != (int(dto["id"]), int(dto["version"])):
+                self._show_dataset_now(dto)
 
     def _tree_selected(self, change: dict) -> None:
         if list(self.session.selected_files) != list(change["new"]):
