@@ -1,9 +1,12 @@
 // OsparcJobProgress front end: a bar, the job's state, the elapsed time and a Stop button.
-// Python polls the server (one inspect per tick) and sets the traits; between ticks the
-// clock runs here. The job id, state and messages are written with textContent.
+// The session polls the server and the Python panel sets the traits from its one job
+// state; between updates the clock runs here. The job id, state, progress text and
+// messages are written with textContent.
 
 function duration(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
+  const exact = Math.max(0, seconds);
+  if (exact < 10) return `${exact.toFixed(1)} s`;  // a short job does not read "0 s"
+  const s = Math.floor(exact);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
@@ -56,17 +59,17 @@ function render({ model, el }) {
     chip.textContent = state || "—";
     fill.style.width = `${progress}%`;
     fill.dataset.state = state;
-    percent.textContent = `${progress} %`;
+    percent.textContent = model.get("progress_text");
     track.setAttribute("aria-valuenow", String(progress));
-    stop.disabled = !model.get("running") || model.get("stopping");
-    stop.textContent = model.get("stopping") ? "Stopping…" : "Stop";
+    stop.disabled = !model.get("running") || model.get("stop_sent");
+    stop.textContent = model.get("stop_sent") ? "Stopping…" : "Stop";
     note.textContent = model.get("message");
     note.dataset.kind = model.get("message_kind");
     tick();
   }
 
   stop.addEventListener("click", () => model.send({ type: "stop" }));
-  for (const name of ["state", "progress", "job_id", "solver_label", "running", "stopping", "message", "message_kind"]) {
+  for (const name of ["state", "progress", "progress_text", "job_id", "solver_label", "running", "stop_sent", "message", "message_kind"]) {
     model.on(`change:${name}`, draw);
   }
   model.on("change:elapsed", () => { syncedAt = performance.now(); tick(); });

@@ -99,7 +99,9 @@ def test_sleeper_job_progress_outputs_files_and_logs(osparc, tmp_path):
     assert final["state"] == "SUCCESS" and final["errors"] is None
     progress = [t["progress"] for t in ticks]
     assert progress == sorted(progress) and progress[-1] == 100 and len(set(progress)) >= 3
-    assert count(osparc, "POST", ":inspect") - inspects_before == len(ticks)  # one per tick
+    # one :inspect per tick: wait() follows the session's poller, which may have had one
+    # request under way when the count was taken
+    assert abs(count(osparc, "POST", ":inspect") - inspects_before - len(ticks)) <= 1
     assert osparc.job["state"] == "SUCCESS" and osparc.job["progress"] == 100
 
     outputs = osparc.outputs(job)

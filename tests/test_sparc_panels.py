@@ -592,9 +592,10 @@ def test_result_viewer_outputs_types_and_filterable_logs(osparc, workdir, tmp_pa
     viewer = OsparcResultViewer(osparc)
     job = osparc.submit({"input_1": workdir / "number.txt", "input_2": 4, "input_3": False})
     assert "results appear when it ends" in viewer.heading.value
-    osparc.wait(job)  # the session's job ends: the viewer loads it
+    osparc.wait(job)  # the session's job ends: the viewer shows it at once ...
     assert viewer.state == "SUCCESS" and viewer.error == ""
     assert type(viewer.outputs["output_2"]) is int
+    viewer.join()  # ... and reads the log file on its own worker, not the session's poller
     rows = {r["name"]: r for r in viewer.table.rows}
     assert rows["output_2"]["type"] == "integer"
     assert rows["output_2"]["value"] == str(viewer.outputs["output_2"])
@@ -630,7 +631,9 @@ def test_result_viewer_shows_the_log_live_then_the_whole_file(osparc, workdir):
     assert all(e["time"] == "" for e in viewer.log)  # the stream carries no timestamps
     assert quiet.log == []
     osparc.wait(job)
-    until(lambda: viewer.state == "SUCCESS", what="the viewer loaded the results")
+    until(lambda: viewer.state == "SUCCESS", what="the viewer shows the end")
+    viewer.join()  # the whole log file is read on the viewer's worker, then shown
+    quiet.join()
     full = osparc.log_lines(job)
     assert [e["text"] for e in viewer.log] == full == [e["text"] for e in quiet.log]
     assert all(e["time"] for e in viewer.log)  # the log file's lines, with their times
@@ -645,7 +648,8 @@ def test_failed_job_shows_its_error_and_the_highlighted_line(osparc, workdir):
     builder.submit()
     assert bar.wait(30) == "FAILED"
     assert bar.message == "FAILED: Failing after sleep as requested"
-    until(lambda: viewer.state == "FAILED", what="viewer loaded")
+    assert viewer.state == "FAILED"  # the same state as the bar, at the same moment
+    viewer.join()  # the log is read on the viewer's worker
     assert viewer.error == "Failing after sleep as requested"
     assert viewer.error_box.value == "Job FAILED: Failing after sleep as requested"
     assert viewer.error_box.kind == "error"
@@ -655,7 +659,8 @@ def test_failed_job_shows_its_error_and_the_highlighted_line(osparc, workdir):
     assert viewer.lines.lines[marked] == line["text"]
     viewer.filter_log(["ERROR"])
     assert viewer.lines.highlight == [0] and len(viewer.lines.lines) == 1
-    assert viewer.outputs == {} and viewer.table.empty_text == "No outputs: the job failed"
+    assert viewer.outputs == {}
+    assert viewer.table.empty_text == "No outputs: the job failed: Failing after sleep as requested"
 
 
 def test_no_secret_in_any_widget_state(osparc, emulator, workdir):

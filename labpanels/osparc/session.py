@@ -20,6 +20,10 @@ Typical use::
     s.wait(job, on_progress=lambda st: print(st["progress"]))
     s.outputs(job)        # {"output_1": {...File...}, "output_2": 4}: the server's own types
     s.log_lines(job)
+
+The ``job`` trait is the one state of the current job that panels show (see
+:meth:`OsparcSession.follow_job`): the session polls a running job itself, one poller per
+job, and every panel renders the same dict, so they never disagree about it.
 """
 
 from __future__ import annotations
@@ -29,12 +33,15 @@ import hashlib
 import json
 import math
 import os
+import queue
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -42,12 +49,20 @@ from urllib.parse import quote, unquote
 import requests
 from traitlets import Dict, List
 
-from ..errors import ApiError, AuthenticationError, Conflict, ConnectionFailed, LabpanelsError
+from ..errors import (
+    ApiError,
+    AuthenticationError,
+    Conflict,
+    LabpanelsError,
+    NetworkError,
+    RateLimited,
+)
 from ..errors import ServerError as _ServerError
 from ..http import DEFAULT_TIMEOUT, HttpClient, Timeout, body_error
 from ..paging import iter_osparc
 from ..pennsieve.download import download_url, safe_name, safe_path
 from ..state import SessionState
+from ..waiting import Stopped, poll, retry
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -69,6 +84,11 @@ OSPARC_URL = "https://api.osparc.io"
 #: states after which a job never changes again
 DONE_STATES = frozenset({"SUCCESS", "FAILED", "ABORTED"})
 _HASH_BLOCK = 1024 * 1024
+#: failures after which the poller asks again (with growing pauses) instead of giving up
+_TRANSIENT = (NetworkError, RateLimited, _ServerError)
+#: what a job resource (as created or listed) brings to the ``job`` record
+_RESOURCE_KEYS = ("name", "runner_name", "inputs_checksum", "created_at", "url", "runner_url",
+                  "outputs_url")
 
 
 def error_text(errors: Iterable[Any] | None) -> str:
@@ -76,6 +96,134 @@ def error_text(errors: Iterable[Any] | None) -> str:
     return "; ".join(
         str(e.get("msg", e)) if isinstance(e, Mapping) else str(e) for e in errors or ()
     )
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """A server timestamp (ISO 8601, with or without zone: UTC then) or None."""
+    if not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class _NotWanted(Exception):
+    """A poller's job is no longer the current one and nobody waits for it."""
+
+
+class _Tracked:
+    """What the session knows of one job; :meth:`record` is what ``job`` shows of it."""
+
+    def __init__(self, job_id: str, key: str, version: str) -> None:
+        self.job_id, self.key, self.version = job_id, key, version
+        self.resource: dict = {}  # the job as created or listed
+        self.status: dict = {}  # the server's last JobStatus
+        self.running_progress: int | None = None  # the last progress seen before the end
+        self.outputs: dict | None = None
+        self.outputs_note = ""
+        self.outputs_tried = False
+        self.poll_error = ""
+        self.thread: threading.Thread | None = None
+        self.waiters = 0
+        self.listeners: list[Callable[[Any], None]] = []
+
+    @property
+    def state(self) -> str:
+        return str(self.status.get("state") or "UNKNOWN")
+
+    @property
+    def done(self) -> bool:
+        return self.state in DONE_STATES
+
+    def learn(self, job: Mapping[str, Any]) -> None:
+        self.resource.update({k: job[k] for k in _RESOURCE_KEYS if job.get(k) is not None})
+
+    def take(self, status: Mapping[str, Any]) -> None:
+        """A new status from the server (a finished job's status never changes again)."""
+        if self.done:
+            return
+        self.status = {**self.status, **status}
+        if not self.done:
+            self.running_progress = _as_int(self.status.get("progress"))
+
+    def record(self) -> dict:
+        """The job's state as every panel shows it (a new dict each time)."""
+        s = self.status
+        state, done = self.state, self.done
+        reported = _as_int(s.get("progress"))
+        if not done:
+            progress = reported
+        elif state == "SUCCESS":
+            progress = 100
+        elif reported is not None and reported < 100:
+            progress = reported
+        else:  # servers report 100 for a failed pipeline: the last progress seen is the truth
+            progress = self.running_progress
+        errors = list(s.get("errors") or [])
+        detail = error_text(errors)
+        if state == "FAILED":
+            error = detail or "no message from the server; see its log"
+            note = f"the job failed: {error}"
+        elif state == "ABORTED":
+            error = detail or "stopped before it finished"
+            note = f"the job was stopped: {detail}" if detail else "the job was stopped before " \
+                "it finished"
+        else:
+            error = ""
+            if state == "SUCCESS":
+                if self.outputs is None:
+                    note = self.outputs_note or "the outputs have not been read yet"
+                else:
+                    note = "" if self.outputs else "the job returned no outputs"
+            elif state == "NOT_STARTED":
+                note = "the job has not been started"
+            else:
+                note = f"the job is {state}: its outputs come when it ends"
+        return {
+            **self.resource,
+            "id": self.job_id,
+            "job_id": self.job_id,
+            "solver": self.key,
+            "version": self.version,
+            "state": state,
+            "done": done,
+            "progress": progress,
+            "submitted_at": s.get("submitted_at"),
+            "started_at": s.get("started_at"),
+            "stopped_at": s.get("stopped_at"),
+            "elapsed": self.elapsed(),
+            "errors": errors,
+            "error": error,
+            "outputs": dict(self.outputs) if self.outputs is not None else None,
+            "outputs_note": note,
+            "polling": self.thread is not None and not done,
+            "poll_error": self.poll_error,
+        }
+
+    def elapsed(self) -> float | None:
+        """Seconds the job ran (from the server's timestamps): stopped (or now, while it
+        runs) minus started (or submitted, before it started); None before it is sent."""
+        if self.state in ("NOT_STARTED", "UNKNOWN"):
+            return None
+        s = self.status
+        start = _parse_time(s.get("started_at")) or _parse_time(s.get("submitted_at"))
+        if start is None:
+            return None
+        end = _parse_time(s.get("stopped_at"))
+        if end is None:
+            if self.done:
+                return None
+            end = datetime.now(timezone.utc)
+        return max(0.0, (end - start).total_seconds())
 
 
 class MissingCredentials(LabpanelsError):
@@ -162,11 +310,28 @@ class OsparcSession(SessionState):
     """Solvers, jobs, uploads and results of the o²S²PARC public API (v0).
 
     Traits (for panels): ``busy``, ``last_error``, ``solver`` (the selected solver
-    release), ``job`` (the current job with ``state``/``progress``), ``jobs`` (my jobs).
+    release), ``job`` (the current job's state, below), ``jobs`` (my jobs).
+
+    ``job`` is the one state of the current job (the one submitted, started or followed
+    last), a new dict at every change, polled by the session while the job runs:
+
+    - ``id`` (also ``job_id``), ``solver``, ``version`` and the job's own fields
+      (``name``, ``runner_name``, ``created_at`` ...);
+    - ``state``: the server's word (NOT_STARTED, PUBLISHED, PENDING, STARTED, SUCCESS,
+      FAILED, ABORTED ...) and ``done`` (the job will not change again);
+    - ``progress``: 0-100; 100 for SUCCESS; for a FAILED or ABORTED job the progress it
+      had reached (the server reports 100 for a failed job), None when never seen;
+    - ``submitted_at``, ``started_at``, ``stopped_at``: the server's timestamps, and
+      ``elapsed``: seconds from them (stopped, or now, minus started, or submitted);
+    - ``errors`` (the server's entries), ``error`` (why it failed or stopped, one line);
+    - ``outputs`` (the results once it succeeded, else None) and ``outputs_note`` (why
+      there are none: "the job failed: ...");
+    - ``polling`` (the session is checking it) and ``poll_error`` (the last failed check).
     """
 
     solver = Dict(allow_none=True, default_value=None, help="the selected solver release")
-    job = Dict(allow_none=True, default_value=None, help="the current job and its status")
+    job = Dict(allow_none=True, default_value=None, help="the current job's state (one dict "
+                                                           "every panel shows)")
     jobs = List(help="my jobs, as my_jobs() last listed them")
 
     def __init__(
@@ -189,6 +354,9 @@ class OsparcSession(SessionState):
         if creds.key and creds.secret:
             self.http.session.auth = (creds.key, creds.secret)
         self.poll_interval = poll_interval
+        self._jobs_lock = threading.RLock()
+        self._tracked: dict[str, _Tracked] = {}
+        self._closing = threading.Event()
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -200,7 +368,16 @@ class OsparcSession(SessionState):
         return f"OsparcSession({self.url!r}, key={self.api_key!r})"
 
     def close(self) -> None:
-        """Close pooled connections."""
+        """Stop polling jobs and close pooled connections (the jobs go on on the server;
+        the session can still be used)."""
+        closing = self._closing
+        closing.set()
+        with self._jobs_lock:
+            self._closing = threading.Event()  # for pollers started after this
+            threads = [t.thread for t in self._tracked.values() if t.thread is not None]
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(2.0)
         self.http.close()
         self.storage_http.close()
 
@@ -408,11 +585,12 @@ class OsparcSession(SessionState):
             if runner.startswith("solvers/") and "/releases/" in runner:
                 key, version = runner[len("solvers/") :].split("/releases/", 1)
                 return unquote(key), version.strip("/"), job_id
-            if current.get("id") == job_id and current.get("solver"):
-                return str(current["solver"]), str(current["version"]), job_id
-            key, version = self._solver_ref(None)
-            return key, version, job_id
-        job_id = str(job)
+        else:
+            job_id = str(job)
+        with self._jobs_lock:
+            tracked = self._tracked.get(job_id)
+        if tracked is not None:
+            return tracked.key, tracked.version, job_id
         if current.get("id") == job_id and current.get("solver"):
             return str(current["solver"]), str(current["version"]), job_id
         key, version = self._solver_ref(None)
@@ -422,17 +600,59 @@ class OsparcSession(SessionState):
         key, version, job_id = self._job_ref(job)
         return f"{self._release_path(key, version)}/jobs/{job_id}", key, version, job_id
 
-    def _remember(self, key: str, version: str, job_id: str, fields: Mapping[str, Any]) -> dict:
-        base = dict(self.job) if self.job and self.job.get("id") == job_id else {}
-        base.update({**fields, "id": job_id, "solver": key, "version": version})
-        self.job = base
-        return base
+    def _track(self, job: Any) -> _Tracked:
+        """The session's record keeping for ``job`` (created on first use)."""
+        key, version, job_id = self._job_ref(job)
+        with self._jobs_lock:
+            tracked = self._tracked.get(job_id)
+            if tracked is None:
+                tracked = self._tracked[job_id] = _Tracked(job_id, key, version)
+            if isinstance(job, Mapping):
+                tracked.learn(job)
+            return tracked
+
+    def _publish(self, tracked: _Tracked, *, make_current: bool = False) -> dict:
+        """Rebuild the job's record; it becomes ``job`` when the job is the current one
+        (or is made current, or no job is). Call with ``_jobs_lock`` held: every change
+        of ``job`` is made in order, and observers see them in that order."""
+        record = tracked.record()
+        current = (self.job or {}).get("id")
+        shown = make_current or current == tracked.job_id or not current
+        if shown and self._tracked.get(tracked.job_id) is tracked:
+            self.job = dict(record)
+        return record
+
+    def _observe(self, tracked: _Tracked, status: Mapping[str, Any], *,
+                 make_current: bool = False) -> dict:
+        """Take a status from the server: read the outputs once the job succeeded (so
+        the record that says SUCCESS holds them), publish, tell the waiters."""
+        with self._jobs_lock:
+            tracked.take(status)
+            tracked.poll_error = ""
+            fetch = tracked.state == "SUCCESS" and not tracked.outputs_tried
+            tracked.outputs_tried = tracked.outputs_tried or fetch
+        if fetch:
+            path = f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
+            try:
+                body = self._call("GET", f"{path}/outputs")
+                outputs, note = dict(body.get("results") or {}), ""
+            except LabpanelsError as exc:
+                outputs, note = None, f"the outputs could not be read: {exc}"
+            with self._jobs_lock:
+                tracked.outputs, tracked.outputs_note = outputs, note
+        with self._jobs_lock:
+            record = self._publish(tracked, make_current=make_current)
+            listeners = list(tracked.listeners)
+        for listener in listeners:
+            listener(dict(status))
+        return record
 
     def submit(self, inputs: Mapping[str, Any], solver: Any = None, *, start: bool = True) -> dict:
         """Create (and start) a job; ``pathlib.Path`` values are uploaded first.
 
         Other values go to the server unchanged: no coercion of numbers, booleans or
-        strings. Returns the job (also the ``job`` trait) with its first status.
+        strings. The job becomes the current one (the ``job`` trait); a started job is
+        polled by the session until it ends. Returns its record (what ``job`` holds).
         """
         key, version = self._solver_ref(solver)
         with self.working():
@@ -445,25 +665,139 @@ class OsparcSession(SessionState):
             created = self._call(
                 "POST", f"{self._release_path(key, version)}/jobs", json={"values": values}
             )
-            job = self._remember(
-                key, version, str(created["id"]), {**created, "state": "NOT_STARTED", "progress": 0}
-            )
+            job = {**created, "id": str(created["id"]), "solver": key, "version": version}
+            tracked = self._track(job)
+            with self._jobs_lock:
+                tracked.take({"job_id": job["id"], "state": "NOT_STARTED", "progress": 0})
+                record = self._publish(tracked, make_current=True)
             if start:
-                return self.start(job)
-            return job
+                return self.start(record)
+            return record
 
     def start(self, job: Any = None) -> dict:
-        """Start a created job; returns the job with its status."""
-        path, key, version, job_id = self._job_path(job)
+        """Start a created job; it becomes the current one and is polled until it ends.
+        Returns its record."""
+        path, _, _, _ = self._job_path(job)
+        tracked = self._track(job)
         status = self._call("POST", f"{path}:start")
-        return self._remember(key, version, job_id, status)
+        record = self._observe(tracked, status, make_current=True)
+        self._ensure_polling(tracked)
+        return record
 
     def status(self, job: Any = None) -> dict:
-        """The job's status (one ``:inspect`` request); updates the ``job`` trait."""
-        path, key, version, job_id = self._job_path(job)
+        """The job's status (one ``:inspect`` request), as the server sends it. Updates
+        the job's record (``job``, when it is the current one)."""
+        tracked = self._track(job)
+        return self._inspect(tracked)
+
+    def _inspect(self, tracked: _Tracked) -> dict:
+        path = f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
         status = self._call("POST", f"{path}:inspect")
-        self._remember(key, version, job_id, status)
+        self._observe(tracked, status)
         return status
+
+    def follow_job(self, job: Any = None) -> dict:
+        """Make ``job`` (a job dict or id) the current one: ask its status now and, while
+        it runs, poll it in the background, so ``job`` (and every panel) stays up to date.
+        Returns its record."""
+        tracked = self._track(job)
+        try:
+            status = self._call(
+                "POST",
+                f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
+                ":inspect",
+            )
+        except LabpanelsError as exc:
+            with self._jobs_lock:
+                tracked.poll_error = str(exc)
+                self._publish(tracked, make_current=True)
+            if isinstance(exc, _TRANSIENT):
+                self._ensure_polling(tracked)
+            raise
+        record = self._observe(tracked, status, make_current=True)
+        self._ensure_polling(tracked)
+        return record
+
+    def job_record(self, job: Any = None) -> dict:
+        """What the session knows of ``job`` (the current one by default), in the shape
+        of ``job``, without asking the server."""
+        tracked = self._track(job)
+        with self._jobs_lock:
+            return tracked.record()
+
+    # -- the one poller per job ---------------------------------------------------------
+    def _wanted(self, tracked: _Tracked) -> bool:
+        """Keep polling: the job is tracked and current, or someone waits for it."""
+        if self._tracked.get(tracked.job_id) is not tracked:
+            return False
+        return tracked.waiters > 0 or (self.job or {}).get("id") == tracked.job_id
+
+    def _ensure_polling(self, tracked: _Tracked, interval: float | None = None) -> None:
+        """Start the job's poller unless it runs, the job ended or nobody wants it."""
+        with self._jobs_lock:
+            if tracked.thread is not None or tracked.done or not self._wanted(tracked):
+                return
+            thread = threading.Thread(
+                target=self._poll_job,
+                args=(tracked, interval or self.poll_interval, self._closing),
+                name=f"labpanels-osparc-job-{tracked.job_id[:8]}",
+                daemon=True,
+            )
+            tracked.thread = thread
+            self._publish(tracked)  # polling: True
+            thread.start()
+
+    def _poll_job(self, tracked: _Tracked, interval: float, closing: threading.Event) -> None:
+        """One ``:inspect`` per ``interval`` until the job ends (or nobody wants it, or the
+        session closes). A network or 5xx failure is retried with growing pauses (up to
+        10 s) for as long as the job is wanted; any other failure ends the polling."""
+
+        def attempt() -> bool | None:
+            with self._jobs_lock:
+                if tracked.done:
+                    return True
+                if not self._wanted(tracked):
+                    raise _NotWanted
+            self._inspect(tracked)
+            return True if tracked.done else None
+
+        def tick() -> bool | None:
+            return retry(attempt, attempts=1_000_000, retry_on=_TRANSIENT, first=interval,
+                         factor=2.0, cap=max(interval, 10.0), stop=closing,
+                         on_retry=lambda _n, exc: self._poll_failed(tracked, exc))
+
+        failure: BaseException | None = None
+        try:
+            poll(tick, first=interval, factor=1.0, cap=interval, stop=closing)
+        except (_NotWanted, Stopped):
+            pass
+        except Exception as exc:  # reported in the record and to the waiters
+            failure = exc
+        with self._jobs_lock:
+            if tracked.thread is threading.current_thread():
+                tracked.thread = None
+            if failure is not None:
+                tracked.poll_error = str(failure)
+            self._publish(tracked)  # polling: False
+            listeners = list(tracked.listeners)
+            again = (failure is None and not closing.is_set() and not tracked.done
+                     and tracked.waiters > 0)
+        if failure is None and closing.is_set():
+            failure = LabpanelsError(f"the session was closed while job {tracked.job_id} "
+                                     "was followed")
+        if failure is not None:
+            for listener in listeners:
+                listener(failure)
+        elif again:  # a waiter came while this poller was leaving
+            self._ensure_polling(tracked, interval)
+
+    def _poll_failed(self, tracked: _Tracked, exc: BaseException) -> None:
+        with self._jobs_lock:
+            tracked.poll_error = f"{exc} (asking again)"
+            self._publish(tracked)
+            listeners = list(tracked.listeners)
+        for listener in listeners:
+            listener(exc)
 
     def wait(
         self,
@@ -473,51 +807,70 @@ class OsparcSession(SessionState):
         poll_interval: float | None = None,
         timeout: float | None = 600.0,
     ) -> dict:
-        """Poll until the job ends (one ``:inspect`` per tick); return its final status.
+        """Wait until the job ends; return its final status (as the server sends it).
 
-        ``on_progress(status)`` is called after every tick. A FAILED or ABORTED job is
-        returned, not raised: check ``status["state"]`` (:meth:`outputs` raises for it).
-        Brief network or 5xx trouble is tolerated for three ticks in a row.
-        ``timeout`` raises :class:`JobTimeout` (the job keeps running; None waits forever).
+        Follows the session's one poller of the job (started if none runs, with
+        ``poll_interval``); ``on_progress(status)`` is called with every status it reads.
+        A FAILED or ABORTED job is returned, not raised: check ``status["state"]``
+        (:meth:`outputs` raises for it). Brief network or 5xx trouble is tolerated for
+        three checks in a row. ``timeout`` raises :class:`JobTimeout` (the job keeps
+        running on the server; None waits forever).
         """
-        interval = self.poll_interval if poll_interval is None else poll_interval
+        tracked = self._track(job)
+        inbox: queue.SimpleQueue = queue.SimpleQueue()
+        with self._jobs_lock:
+            ended = tracked.done
+            if not ended:
+                tracked.listeners.append(inbox.put)
+                tracked.waiters += 1
+        if ended:  # ended already: one question, as for a job never seen
+            status = self._inspect(tracked)
+            if on_progress is not None:
+                on_progress(status)
+            return status
         deadline = None if timeout is None else time.monotonic() + timeout
         failures = 0
-        while True:
-            try:
-                status = self.status(job)
+        try:
+            self._ensure_polling(tracked, poll_interval)
+            while True:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    item = inbox.get(timeout=left)
+                except queue.Empty:
+                    message = f"job {tracked.job_id} still {tracked.state} after {timeout:g} s"
+                    self._report(message)
+                    raise JobTimeout(message) from None
+                if isinstance(item, BaseException):
+                    failures += 1
+                    if failures > 3 or not isinstance(item, _TRANSIENT):
+                        raise item
+                    continue
                 failures = 0
-            except (ConnectionFailed, _ServerError):
-                failures += 1
-                if failures > 3:
-                    raise
-                status = None
-            if status is not None:
                 if on_progress is not None:
-                    on_progress(status)
-                if status.get("state") in DONE_STATES:
-                    return status
-            if deadline is not None and time.monotonic() + interval > deadline:
-                _, _, job_id = self._job_ref(job)
-                state = status.get("state") if status else "unknown"
-                message = f"job {job_id} still {state} after {timeout:g} s"
-                self.last_error = message
-                raise JobTimeout(message)
-            time.sleep(interval)
+                    on_progress(item)
+                if item.get("state") in DONE_STATES:
+                    return item
+        finally:
+            with self._jobs_lock:
+                tracked.listeners.remove(inbox.put)
+                tracked.waiters -= 1
 
     def stop(self, job: Any = None) -> dict:
         """Stop a running job (it ends ABORTED); returns its status."""
-        path, key, version, job_id = self._job_path(job)
+        tracked = self._track(job)
+        path = f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
         status = self._call("POST", f"{path}:stop")
-        self._remember(key, version, job_id, status)
+        self._observe(tracked, status)
         return status
 
     def delete(self, job: Any = None) -> None:
         """Delete a job and its results from the server."""
         path, _, _, job_id = self._job_path(job)
         self._call("DELETE", path)
-        if self.job and self.job.get("id") == job_id:
-            self.job = None
+        with self._jobs_lock:
+            self._tracked.pop(job_id, None)  # its poller, if any, ends at its next check
+            if self.job and self.job.get("id") == job_id:
+                self.job = None
 
     def _explain_conflict(self, job: Any, exc: ApiError) -> LabpanelsError:
         status = self.status(job)
@@ -534,14 +887,20 @@ class OsparcSession(SessionState):
         File outputs are File dicts (see :meth:`download_output`). A failed job raises
         :class:`JobFailedError` carrying its errors, an unfinished one :class:`JobNotFinished`.
         """
-        path, _, _, _ = self._job_path(job)
+        path, _, _, job_id = self._job_path(job)
         try:
             body = self._call("GET", f"{path}/outputs")
         except Conflict as exc:
             error = self._explain_conflict(job, exc)
-            self.last_error = str(error)
+            self._report(str(error))
             raise error from None
-        return dict(body.get("results") or {})
+        results = dict(body.get("results") or {})
+        with self._jobs_lock:
+            tracked = self._tracked.get(job_id)
+            if tracked is not None and tracked.state == "SUCCESS":
+                tracked.outputs, tracked.outputs_tried = dict(results), True
+                self._publish(tracked)
+        return results
 
     def download_output(
         self, output: str | Mapping[str, Any], dest: str | os.PathLike = ".", job: Any = None
@@ -593,13 +952,17 @@ class OsparcSession(SessionState):
             with archive:
                 yield archive
 
-    def stream_log(self, job: Any = None, *, quiet_timeout: float = 120.0) -> Iterator[str]:
+    def stream_log(self, job: Any = None, *, quiet_timeout: float = 120.0,
+                   on_open: Callable[[Callable[[], None]], Any] | None = None
+                   ) -> Iterator[str]:
         """The job's log lines as the solver writes them, until the job ends.
 
         Reads the server's NDJSON log stream (one reader per job at a time: a second gets
         :class:`~labpanels.errors.Conflict`). A stream silent for ``quiet_timeout`` seconds
         raises :class:`~labpanels.errors.RequestTimeout`. Once the job ended,
-        :meth:`log_lines` reads the complete log file.
+        :meth:`log_lines` reads the complete log file. ``on_open(end)`` is called once the
+        stream is open with a function that ends it from another thread (the reader then
+        stops quietly): what a panel calls when it closes.
         """
         path, _, _, job_id = self._job_path(job)
         http = self._checked_http()
@@ -613,16 +976,31 @@ class OsparcSession(SessionState):
             raise Conflict(exc.status, exc.method, exc.url,
                            f"the log of job {job_id} is already being read elsewhere (the "
                            "server allows one reader at a time)", exc.body) from None
+        ended = threading.Event()
+
+        def end() -> None:
+            ended.set()
+            with contextlib.suppress(Exception):
+                response.raw.shutdown()  # wakes a read blocked in another thread
+            with contextlib.suppress(Exception):
+                response.close()
+
         with response:
+            if on_open is not None:
+                on_open(end)
             lines = response.iter_lines()
-            while True:
+            while not ended.is_set():
                 try:
                     raw = next(lines)
                 except StopIteration:
                     return
-                except requests.RequestException as exc:
+                except (requests.RequestException, OSError, ValueError, AttributeError) as exc:
+                    if ended.is_set():
+                        return
+                    if not isinstance(exc, requests.RequestException):
+                        raise
                     raise body_error(exc, "GET", response.url, timeout) from None
-                if raw.strip():
+                if raw.strip() and not ended.is_set():
                     yield from _log_messages(raw, job_id)
 
     def logs(self, job: Any = None) -> dict[str, str]:

@@ -1,11 +1,13 @@
 """o²S²PARC panels: JobBuilder (a solver's form), OsparcJobProgress (a live bar with Stop)
 and OsparcResultViewer (outputs with their types, filterable logs, the error of a failed
-job). They share the session's ``job``: a job submitted in the builder is followed by the
-bar and shown by the viewer when it ends. Every click is also a method.
+job). They render the session's ``job`` (:class:`~labpanels.osparc.OsparcSession` polls it,
+one poller per job): a job submitted in the builder is followed by the bar and shown by
+the viewer, and all of them show the same state. Every click is also a method.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -13,7 +15,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,13 @@ import ipywidgets as w
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from ..errors import LabpanelsError
-from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession, error_text
+from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession
 from ..pennsieve.download import safe_name
+from ..waiting import Stopped, poll
 from .assets import asset
+from .base import Panel, PanelBase
 from .common import Message, friendly
+from .sparc_picker import ClosesTree
 from .table import Table, column
 
 __all__ = [
@@ -36,6 +40,7 @@ __all__ = [
     "port_kind",
     "log_level",
     "value_type",
+    "progress_text",
 ]
 
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints"}
@@ -117,14 +122,17 @@ def log_level(line: str) -> str:
     return "INFO"
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+def progress_text(state: str, progress: int | None) -> str:
+    """What the bar says of a job's progress: ``40 %``, ``failed at 40 %``, ``stopped at
+    10 %`` (or ``failed`` when its progress before the end is not known)."""
+    if not state:
+        return ""
+    if state == "SUCCESS":
+        return "100 %"
+    word = {"FAILED": "failed", "ABORTED": "stopped"}.get(state)
+    if word:
+        return word if progress is None else f"{word} at {progress} %"
+    return f"{progress or 0} %"
 
 
 def _files_in(folder: Path, limit: int = 500) -> list[str]:
@@ -193,9 +201,9 @@ class PortField:
         return f"{self.key}: {kind}{extra}{default}. {self.description}".strip()
 
     def _make(self, choices: list[str]) -> w.Widget:
-        layout = w.Layout(width="320px")
         if self.kind == "boolean":
             return w.Checkbox(value=bool(self.default), indent=False)
+        layout = w.Layout(width="320px")  # made only when used: a Layout is a widget too
         if self.kind == "string" and self.schema.get("enum"):
             options = [str(o) for o in self.schema["enum"]]
             return w.Dropdown(
@@ -339,18 +347,20 @@ def _number(name: str, raw: str) -> float:
 
 
 # --------------------------------------------------------------------------- JobBuilder
-class JobBuilder(w.VBox):
+class JobBuilder(ClosesTree, PanelBase, w.VBox):
     """Choose a solver and version, fill the form its input ports describe, submit.
 
     Nothing is sent until every field is valid; one click submits one job (the button
     is locked meanwhile) and the job becomes the session's ``job`` for the other panels.
-    Traits: ``submitting``, ``job`` (the last job submitted here).
+    Traits: ``submitting``, ``job`` (the last job submitted here, as the session's
+    ``job`` shows it while it is the current one).
     """
 
     submitting = Bool(False)
     job = Dict(allow_none=True, default_value=None)
 
     def __init__(self, session: OsparcSession, *, workdir: str | Path = ".", **kwargs: Any) -> None:
+        self.check_options(kwargs)
         self.session = session
         self.workdir = Path(workdir).resolve()
         self.solver_box = w.Dropdown(description="Solver", layout=w.Layout(width="460px"))
@@ -385,12 +395,14 @@ class JobBuilder(w.VBox):
         self._choosing = False
         self._shown: tuple[str, str] | None = None
         self._lock = threading.Lock()
+        self._form_lock = threading.RLock()  # one thread at a time builds the form
         self._thread: threading.Thread | None = None
         self.solver_box.observe(self._solver_picked, names=["value"])
         self.version_box.observe(self._version_picked, names=["value"])
         self.submit_button.on_click(lambda _: self._clicked())
         reload.on_click(lambda _: self._safely(self.refresh))
-        session.observe(self._session_solver, names=["solver"])
+        self.follow(session, self._session_solver, "solver")
+        self.follow(session, self._session_job, "job")
         self._safely(self.refresh)
 
     # -- solvers ---------------------------------------------------------------------
@@ -422,15 +434,20 @@ class JobBuilder(w.VBox):
             reverse=True,
         )
         version = version or (releases[0] if releases else None)
-        self._choosing = True  # the session's observer leaves the form to this call
-        try:
-            solver = self.session.select_solver(key, version)
-        finally:
-            self._choosing = False
-        self._show_solver(solver, releases)
+        with self._form_lock:
+            self._choosing = True  # the session's observer leaves the form to this call
+            try:
+                solver = self.session.select_solver(key, version)
+            finally:
+                self._choosing = False
+            self._show_solver(solver, releases)
         return solver
 
     def _show_solver(self, solver: Mapping[str, Any], releases: list[str] | None = None) -> None:
+        with self._form_lock:
+            self._show_solver_now(solver, releases)
+
+    def _show_solver_now(self, solver: Mapping[str, Any], releases: list[str] | None) -> None:
         key, version = str(solver["id"]), str(solver["version"])
         self._quiet = True
         try:
@@ -461,9 +478,10 @@ class JobBuilder(w.VBox):
             if before is not None and before.kind == field.kind and before.schema == field.schema:
                 field.widget.value = before.widget.value
                 field.remote = before.remote
-        self.form.children = [f.box for f in self.fields.values()] or [
+        # the old form is closed, every widget of it
+        self.replace_children(self.form, [f.box for f in self.fields.values()] or [
             w.Label("This solver takes no inputs")
-        ]
+        ])
         self.message.clear()
 
     def refresh_files(self) -> None:
@@ -506,9 +524,13 @@ class JobBuilder(w.VBox):
     def submit(self) -> dict:
         """Check the form, then create and start one job; returns it (also ``session.job``)."""
         with self._lock:
-            if self.submitting and self._thread is not threading.current_thread():
+            if self.submitting:
                 raise LabpanelsError("a submission is already under way")
             self.submitting = True
+        return self._submit()
+
+    def _submit(self) -> dict:
+        """Submit (``submitting`` is already True: this call owns the submission)."""
         self.submit_button.disabled = True
         try:
             try:
@@ -518,8 +540,10 @@ class JobBuilder(w.VBox):
                 raise
             self.message.show("Submitting…")
             job = self.session.submit(inputs)
-            self.job = job
-            self.message.show(f"Submitted job {job['id']} ({job.get('state', '?')})", "ok")
+            current = self.session.job or {}  # newer than ``job`` when the poller was quick
+            self.job = dict(current if current.get("id") == job["id"] else job)
+            # no state word here: the progress bar and the viewer show the job's state
+            self.message.show(f"Submitted job {job['id']}", "ok")
             return job
         finally:
             self.submitting = False
@@ -541,21 +565,20 @@ class JobBuilder(w.VBox):
 
         def work() -> None:
             try:
-                with self.message.reporting():
-                    self.submit()
+                with self.reporting():
+                    self._submit()
             finally:
                 self.submitting = False
                 self.submit_button.disabled = False
 
-        self._thread = threading.Thread(target=work, name="osparc-submit", daemon=True)
-        self._thread.start()
+        self._thread = self.start(work, name="labpanels-osparc-submit")
 
     def _solver_name(self) -> str:
         solver = self.session.solver or {}
         return str(solver.get("title") or solver.get("id") or "the solver")
 
     def _safely(self, action: Callable[..., Any], *args: Any) -> None:
-        with self.message.reporting():
+        with self.reporting():
             action(*args)
 
     def _solver_picked(self, change: dict) -> None:
@@ -567,11 +590,21 @@ class JobBuilder(w.VBox):
             self._safely(self.choose_solver, self.solver_box.value, change["new"])
 
     def _session_solver(self, change: dict) -> None:
-        solver = change["new"]
-        if self._choosing:
+        if self._choosing:  # choose_solver on this thread builds the form itself
             return
-        if solver and self._shown != (solver["id"], solver["version"]):
-            self._safely(self._show_solver, solver, None)
+        self.later(self._follow_solver)  # the ports are read from the server: not here
+
+    def _follow_solver(self) -> None:
+        """Build the form of the session's solver now (the latest, however many came)."""
+        with self._form_lock:
+            solver = self.session.solver
+            if solver and self._shown != (solver["id"], solver["version"]):
+                self._show_solver_now(solver, None)
+
+    def _session_job(self, change: dict) -> None:
+        new = change["new"]
+        if new and self.job and new.get("id") == self.job.get("id"):
+            self.job = dict(new)  # the job submitted here, as the session knows it now
 
 
 def _version_key(version: str) -> tuple:
@@ -579,11 +612,14 @@ def _version_key(version: str) -> tuple:
 
 
 # --------------------------------------------------------------------------- progress
-class OsparcJobProgress(anywidget.AnyWidget):
-    """A live bar for one o²S²PARC job: progress, state, elapsed time and Stop.
+class OsparcJobProgress(ClosesTree, Panel):
+    """A live bar for the session's current o²S²PARC job: progress, state, elapsed time
+    and Stop.
 
-    Follows ``session.job`` (or the ``job`` given); a background thread polls with one
-    ``:inspect`` per tick and stops when the job ends, so the kernel is never blocked.
+    It renders ``session.job`` and nothing else: the session polls the job (one poller
+    per job), so the bar, the result viewer and the session always show the same state.
+    A failed job shows the progress it had reached (``failed at 40 %``) and its error.
+    ``job`` (a job dict or id) makes that job the session's current one.
     """
 
     _esm = asset("osparc_progress.js")
@@ -593,166 +629,118 @@ class OsparcJobProgress(anywidget.AnyWidget):
     solver_label = Unicode("").tag(sync=True)
     state = Unicode("").tag(sync=True)
     progress = Int(0).tag(sync=True)
+    progress_text = Unicode("").tag(sync=True)
     elapsed = Float(0.0).tag(sync=True)
     running = Bool(False).tag(sync=True)
-    stopping = Bool(False).tag(sync=True)
-    message = Unicode("").tag(sync=True)
-    message_kind = Unicode("").tag(sync=True)
+    stop_sent = Bool(False, help="Stop was clicked and the server has not answered yet").tag(
+        sync=True)
     status = Dict().tag(sync=False)
 
-    def __init__(
-        self,
-        session: OsparcSession,
-        job: Any = None,
-        *,
-        poll_interval: float | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, session: OsparcSession, job: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = session
-        self.poll_interval = poll_interval
-        self._halt = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._job: Any = None
-        self._seen_at: float | None = None
-        self._known: set[str] = set()  # jobs followed before: a late status of one is ignored
+        self._derived = False  # the message says what the job's state says (not an action)
         self.on_msg(self._on_message)
-        session.observe(self._session_job, names=["job"])
-        target = job if job is not None else session.job
-        if target:
-            self.follow(target)
+        PanelBase.follow(self, session, self._job_changed, "job")
+        if job is not None:
+            with self.reporting():
+                self.follow_job(job)
+        self._render(session.job)
 
-    def follow(self, job: Any) -> None:
-        """Show ``job`` (a job dict or id) and poll it until it ends."""
-        self.halt()
-        self._job = job
-        job_id = str(job.get("id") or job.get("job_id")) if isinstance(job, Mapping) else str(job)
-        self.job_id = job_id
-        solver = job if isinstance(job, Mapping) and job.get("solver") else self.session.job
-        if solver and solver.get("id") == job_id:
-            self.solver_label = f"{str(solver['solver']).rsplit('/', 1)[-1]} {solver['version']}"
-        self._known.add(job_id)
-        self._seen_at = time.monotonic()
-        self.stopping = False
-        self.state, self.progress, self.elapsed, self.status = "", 0, 0.0, {}
-        self.message, self.message_kind = "", ""
-        if isinstance(job, Mapping) and job.get("state"):
-            self._apply(dict(job))
-        if self.state in DONE_STATES:
-            return
-        self.running = True
-        self._halt = threading.Event()
-        self._thread = threading.Thread(
-            target=self._poll, args=(self._halt,), name=f"osparc-progress-{job_id[:8]}", daemon=True
-        )
-        self._thread.start()
+    def follow(self, source: Any, handler: Callable[[dict], None] | None = None,
+               names: Any = None, *, background: bool = False) -> Any:
+        """With one argument (a job dict or id): :meth:`follow_job`. Otherwise
+        :meth:`PanelBase.follow` (observe ``names`` of ``source`` until the panel closes)."""
+        if handler is None and names is None:
+            return self.follow_job(source)
+        return super().follow(source, handler, names, background=background)
+
+    def follow_job(self, job: Any) -> dict:
+        """Make ``job`` the session's current job (every panel shows it; the session
+        polls it while it runs); returns its state."""
+        return self.session.follow_job(job)
 
     def refresh(self) -> dict:
-        """Inspect the job once and show the answer."""
-        if self._job is None:
+        """Ask the server for the job's status once (the bar shows it)."""
+        if not self.job_id:
             raise LabpanelsError("no job to follow: submit one or pass job=")
-        status = self.session.status(self._job)
-        self._apply(status)
-        return status
+        return self.session.status(self.job_id)
 
     def stop(self) -> dict:
         """Stop the job on the server (it ends ABORTED)."""
-        if self._job is None:
+        if not self.job_id:
             raise LabpanelsError("no job to stop")
-        self.stopping = True
+        self.stop_sent = True
         try:
-            status = self.session.stop(self._job)
-        except Exception:
-            self.stopping = False
-            raise
-        self._apply(status)
-        return status
+            return self.session.stop(self.job_id)
+        finally:
+            self.stop_sent = False
 
     def wait(self, timeout: float | None = None) -> str:
-        """Wait until polling ended (the job finished); returns the state."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Wait until the job ended (or the session stopped checking it); returns the
+        state shown."""
+
+        def settled() -> bool | None:
+            job = self.status
+            if not job or self.state in DONE_STATES or "polling" not in job:
+                return True  # no job, an ended one, or one the session does not follow
+            return True if not job["polling"] and job.get("poll_error") else None
+
+        with contextlib.suppress(TimeoutError, Stopped):
+            poll(settled, timeout=timeout, first=0.02, factor=1.5, cap=0.25, stop=self.stopping)
         return self.state
 
-    def halt(self) -> None:
-        """Stop polling (the job keeps running on the server)."""
-        self._halt.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(5)
-        self.running = False
+    # -- rendering the session's job -------------------------------------------------
+    def _job_changed(self, change: dict) -> None:
+        self._render(change["new"])
 
-    def close(self) -> None:
-        """Stop polling and close the widget."""
-        self.halt()
-        super().close()
+    def _render(self, job: Mapping[str, Any] | None) -> None:
+        if not job:
+            self.status = {}
+            self.job_id = self.solver_label = self.progress_text = ""
+            self.progress, self.elapsed, self.running, self.stop_sent = 0, 0.0, False, False
+            self.state = ""
+            self._say("", "info")
+            return
+        job = dict(job)
+        state = str(job.get("state") or "")
+        progress = job.get("progress")
+        job_id = str(job.get("id") or job.get("job_id") or "")
+        if job_id != self.job_id:
+            self._say("", "info")  # nothing said of the job before applies to this one
+        self.status = job
+        self.job_id = job_id
+        solver = str(job.get("solver") or "")
+        self.solver_label = (f"{solver.rsplit('/', 1)[-1]} {job.get('version') or ''}".strip()
+                             if solver else "")
+        self.progress = int(progress) if progress is not None else 0
+        self.progress_text = progress_text(state, progress)
+        self.elapsed = float(job.get("elapsed") or 0.0)
+        self.running = bool(state) and state not in DONE_STATES
+        self.state = state  # last: an observer of state sees the rest already
+        error = str(job.get("error") or "")
+        if state == "SUCCESS":
+            self._say("Finished", "ok")
+        elif state in DONE_STATES:
+            self._say(f"{state}: {error}" if error else state, "error")
+        elif job.get("poll_error"):
+            self._say(f"Not up to date: {job['poll_error']}", "error")
+        elif self._derived:
+            self._say("", "info")
 
-    # -- plumbing -----------------------------------------------------------------
-    def _poll(self, halt: threading.Event) -> None:
-        interval = self.poll_interval or self.session.poll_interval
-        failures = 0
-        while not halt.is_set():
-            try:
-                status = self.session.status(self._job)
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                self.message, self.message_kind = (f"{friendly(exc)} (retrying)", "error")
-                if failures > 5 or not _transient(exc):
-                    self.message = friendly(exc)
-                    break
-                halt.wait(interval * failures)
-                continue
-            if halt.is_set():
-                break
-            self._apply(status)
-            if status.get("state") in DONE_STATES:
-                break
-            halt.wait(interval)
-        if not halt.is_set():
-            self.running = False
+    def _say(self, text: str, kind: str) -> None:
+        super().show_message(text, kind)
+        self._derived = True
 
-    def _apply(self, status: Mapping[str, Any]) -> None:
-        state = str(status.get("state") or self.state)
-        self.status = dict(status)
-        self.progress = int(status.get("progress") or 0)
-        self.elapsed = self._elapsed(status)
-        self.state = state
-        if state in DONE_STATES:
-            self.running = False
-            self.stopping = False
-            if state == "SUCCESS":
-                self.progress = 100
-                self.message, self.message_kind = "Finished", "ok"
-            else:
-                detail = error_text(status.get("errors"))
-                self.message = f"{state}: {detail}" if detail else state
-                self.message_kind = "error"
-
-    def _elapsed(self, status: Mapping[str, Any]) -> float:
-        start = _parse_time(status.get("started_at")) or _parse_time(status.get("submitted_at"))
-        end = _parse_time(status.get("stopped_at"))
-        if start is not None:
-            until = end or datetime.now(timezone.utc)
-            return max(0.0, (until - start).total_seconds())
-        return time.monotonic() - self._seen_at if self._seen_at else 0.0
-
-    def _session_job(self, change: dict) -> None:
-        new = change["new"]
-        if new and str(new.get("id")) not in self._known:  # a new job: follow it
-            self.follow(new)
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """Show one line under the bar (what an action says stays until the job changes)."""
+        super().show_message(text, kind)
+        self._derived = False
 
     def _on_message(self, _widget: Any, content: dict, _buffers: list) -> None:
         if content.get("type") == "stop":
-            try:
+            with self.reporting():
                 self.stop()
-            except Exception as exc:
-                self.message, self.message_kind = friendly(exc), "error"
-
-
-def _transient(exc: BaseException) -> bool:
-    from ..errors import NetworkError, ServerError
-
-    return isinstance(exc, NetworkError | ServerError)
 
 
 # --------------------------------------------------------------------------- results
@@ -768,16 +756,17 @@ class LogLines(anywidget.AnyWidget):
     empty_text = Unicode("No log yet").tag(sync=True)
 
 
-class OsparcResultViewer(w.VBox):
+class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
     """A finished job's outputs (name, server type, value; files downloadable) and its
     log, filterable by level and text, with the error of a failed job shown first.
 
-    Follows ``session.job``: while a job runs its log lines arrive live (the server's log
-    stream; ``live_log=False`` turns that off), and when it ends the outputs and the
-    complete log file replace them. Traits: ``state``, ``error``
-    (the failed job's message), ``outputs`` (values with the server's own types),
-    ``log`` (every line: ``n``, ``time``, ``level``, ``text``), ``levels`` and ``query``
-    (the log filters), ``error_line`` (index into ``log``; -1 when none).
+    Renders ``session.job`` (its state, error and outputs come from there, so it agrees
+    with the bar): while a job runs its log lines arrive live (the server's log stream;
+    ``live_log=False`` turns that off), and when it ends the complete log file replaces
+    them, read on the panel's own worker thread. Traits: ``state``, ``error`` (why the
+    job failed), ``outputs`` (values with the server's own types), ``log`` (every line:
+    ``n``, ``time``, ``level``, ``text``), ``levels`` and ``query`` (the log filters),
+    ``error_line`` (index into ``log``; -1 when none).
     """
 
     state = Unicode("")
@@ -790,6 +779,7 @@ class OsparcResultViewer(w.VBox):
 
     def __init__(self, session: OsparcSession, job: Any = None, *, live_log: bool = True,
                  **kwargs: Any) -> None:
+        self.check_options(kwargs)
         self.session = session
         self.live_log = live_log
         self.heading = w.Label("No job yet")
@@ -807,7 +797,7 @@ class OsparcResultViewer(w.VBox):
             key="name",
             height=120,
             selectable="multi",
-            empty_text="No outputs yet",
+            empty_text="No job yet",
         )
         self.dest = w.Text(
             placeholder="./osparc-outputs/<job id>",
@@ -842,88 +832,102 @@ class OsparcResultViewer(w.VBox):
             **kwargs,
         )
         self.add_class("lp-panel")
-        self._job: Any = None
-        self._current = ""  # the id of the job shown
-        self._known: set[str] = set()
-        self._loaded: tuple[str, str] | None = None
-        self._lock = threading.Lock()
-        self._log_lock = threading.Lock()  # the live log and the loaded one never mix
-        download.on_click(lambda _: self._safely(self.download))
-        reload.on_click(lambda _: self._safely(self.load))
+        self._job: dict = {}  # the session's job as last shown
+        self._current = ""  # its id
+        self._loaded: tuple[str, str] | None = None  # (job id, state) whose log is shown
+        self._live = ""  # the id of the job whose log is read live
+        self._end_stream: Callable[[], None] | None = None
+        self._titles: dict[tuple[str, str], dict[str, str]] = {}
+        self._show_lock = threading.RLock()  # status, outputs and log change together
+        self._load_lock = threading.Lock()  # one log load at a time
+        download.on_click(lambda _: self.later(self.download))
+        reload.on_click(lambda _: self.later(self.load))
         for box in self.level_boxes.values():
             box.observe(self._levels_ticked, names=["value"])
         self.search_box.observe(self._typed, names=["value"])
         self.observe(self._refilter, names=["levels", "query", "log"])
-        session.observe(self._session_job, names=["job"])
-        target = job if job is not None else session.job
-        if target:
-            self._job = target
-            if isinstance(target, Mapping) and target.get("state") in DONE_STATES:
-                self._safely(self.load, target)
-            else:
-                self._current = _job_id(target)
-                self._known.add(self._current)
-                self.heading.value = f"Job {self._current}: results appear when it ends"
-                self._follow_log(target)
+        self.on_close(self._stop_stream)
+        self.follow(session, self._job_changed, "job")
+        if job is not None:
+            with self.reporting():
+                session.follow_job(job)
+        if session.job:
+            self._show(session.job)
 
     # -- loading -----------------------------------------------------------------------
     def load(self, job: Any = None) -> dict:
-        """Read the job's status, outputs and log (once it has ended); returns the status."""
-        job = job if job is not None else (self._job or self.session.job)
-        if not job:
+        """Show ``job`` (the session's current job by default; another becomes the
+        current one) and read its log now, once it has ended; returns its state."""
+        target = job if job is not None else (self.session.job or None)
+        if not target:
             raise LabpanelsError("no job to show: submit one or pass job=")
-        with self._lock:
-            self._job = job
-            status = self.session.status(job)
-            job_id = str(status.get("job_id") or _job_id(job))
-            self._current = job_id
-            self._known.add(job_id)
-            state = str(status.get("state"))
-            self.state = state
-            if state not in DONE_STATES:
-                self.heading.value = f"Job {job_id} is {state}: results appear when it ends"
-                return status
-            self._loaded = (job_id, state)
-            self.heading.value = f"Job {job_id}: {state}"
-            self._show_error(status)
-            self._show_outputs(job, state)
-            self._show_log(job)
-            return status
+        record = self.session.follow_job(target)
+        self._show(record)
+        if record.get("state") in DONE_STATES:
+            self._load_log(str(record.get("id")), force=True)
+        return record
 
-    def _show_error(self, status: Mapping[str, Any]) -> None:
-        state = str(status.get("state"))
-        if state == "SUCCESS":
+    def _job_changed(self, change: dict) -> None:
+        if change["new"]:
+            self._show(change["new"])
+
+    def _show(self, job: Mapping[str, Any]) -> None:
+        """Render the session's job: cheap (no request), on whichever thread changed it;
+        what needs the server is queued on the panel's worker."""
+        job = dict(job)
+        job_id = _job_id(job)
+        state = str(job.get("state") or "")
+        with self._show_lock:
+            if job_id != self._current:  # another job: start afresh
+                self._stop_stream()
+                self._current, self._loaded, self._live = job_id, None, ""
+                self.error, self.outputs, self.log, self.error_line = "", {}, [], -1
+                self.error_box.clear()
+                self.table.set_rows([])
+                self.lines.empty_text = "No log yet"
+            self._job = job
+            self.state = state
+            self._show_state(job)
+            done = state in DONE_STATES
+            solver = (str(job.get("solver") or ""), str(job.get("version") or ""))
+            if all(solver) and solver not in self._titles:
+                self._titles[solver] = {}  # asked once; filled in on the worker
+                self.later(self._read_titles, solver)
+            if done and self._loaded != (job_id, state):
+                self.later(self._load_log, job_id)
+            elif not done and self.live_log and self._live != job_id:
+                self._live = job_id
+                self.start(self._read_live_log, job, job_id,
+                           name=f"labpanels-osparc-log-{job_id[:8]}")
+
+    def _show_state(self, job: Mapping[str, Any]) -> None:
+        job_id, state = _job_id(job), str(job.get("state") or "")
+        if state in DONE_STATES:
+            self.heading.value = f"Job {job_id}: {state}"
+        else:
+            self.heading.value = f"Job {job_id} is {state}: results appear when it ends"
+        if state in DONE_STATES and state != "SUCCESS":
+            self.error = str(job.get("error") or "no message from the server; see the log below")
+            self.error_box.show(f"Job {state}: {self.error}", "error")
+        else:
             self.error = ""
             self.error_box.clear()
-            return
-        detail = error_text(status.get("errors"))
-        if not detail:
-            detail = (
-                "stopped before it finished"
-                if state == "ABORTED"
-                else "no message from the server; see the log below"
-            )
-        self.error = detail
-        self.error_box.show(f"Job {state}: {detail}", "error")
+        self._show_outputs(job)
+        if job.get("poll_error"):
+            self.message.show(f"Not up to date: {job['poll_error']}", "error")
+        elif self.message.value.startswith("Not up to date"):
+            self.message.clear()
 
-    def _show_outputs(self, job: Any, state: str) -> None:
-        if state != "SUCCESS":  # a failed job has no results worth showing
+    def _show_outputs(self, job: Mapping[str, Any]) -> None:
+        results = job.get("outputs") if job.get("state") == "SUCCESS" else None
+        if not results:
+            note = str(job.get("outputs_note") or "")
             self.outputs = {}
             self.table.set_rows([])
-            self.table.empty_text = f"No outputs: the job {state.lower()}"
+            self.table.empty_text = f"No outputs: {note}" if note else "No outputs"
             return
-        results = self.session.outputs(job)
-        titles: dict[str, str] = {}
-        solver = (job.get("solver"), job.get("version")) if isinstance(job, Mapping) else None
-        if solver and all(solver):
-            try:
-                titles = {
-                    str(p["key"]): str((p.get("content_schema") or {}).get("title", ""))
-                    for p in self.session.output_ports(solver)
-                }
-            except LabpanelsError:
-                titles = {}
-        self.outputs = results
+        titles = self._titles.get((str(job.get("solver")), str(job.get("version")))) or {}
+        self.outputs = dict(results)
         rows = []
         for name, value in results.items():
             kind = value_type(value)
@@ -935,43 +939,61 @@ class OsparcResultViewer(w.VBox):
             rows.append({"name": name, "title": titles.get(name, ""), "type": kind, "value": shown})
         self.table.set_rows(rows)
 
-    def _show_log(self, job: Any) -> None:
+    def _read_titles(self, solver: tuple[str, str]) -> None:
+        """The output ports' titles of a solver (once per solver), then the rows again."""
         try:
-            raw = self.session.log_lines(job)
-        except JobNotFinished:
-            raw = []
-            self.lines.empty_text = "The server has no log for this job yet"
-        entries = []
-        for n, line in enumerate(raw):
-            match = _TIMESTAMP.match(line)
-            text = line[match.end() :] if match else line
-            entries.append(
-                {
-                    "n": n,
-                    "time": match.group(1) if match else "",
-                    "level": log_level(text),
-                    "text": line,
-                }
-            )
-        with self._log_lock:
-            self.error_line = self._find_error_line(entries)
-            self.log = entries
+            titles = {
+                str(p["key"]): str((p.get("content_schema") or {}).get("title", ""))
+                for p in self.session.output_ports(solver)
+            }
+        except LabpanelsError:
+            return  # only titles: the outputs show without them
+        with self._show_lock:
+            self._titles[solver] = titles
+            if (str(self._job.get("solver")), str(self._job.get("version"))) == solver:
+                self._show_outputs(self._job)
 
-    def _follow_log(self, job: Any) -> None:
-        """Read the running job's log stream in the background into ``log``."""
-        if self.live_log:
-            threading.Thread(target=self._read_live_log, args=(job, _job_id(job)),
-                             name=f"osparc-log-{_job_id(job)[:8]}", daemon=True).start()
+    def _load_log(self, job_id: str, force: bool = False) -> None:
+        """Read the ended job's whole log file (on the worker; ``load`` calls it too)."""
+        with self._load_lock:
+            job = self._job
+            state = str(job.get("state") or "")
+            if job_id != self._current or state not in DONE_STATES:
+                return  # another job is shown now
+            if self._loaded == (job_id, state) and not force:
+                return
+            try:
+                raw = self.session.log_lines(job)
+                empty = "No log lines"
+            except JobNotFinished:
+                raw, empty = [], "The server has no log for this job yet"
+            entries = []
+            for n, line in enumerate(raw):
+                match = _TIMESTAMP.match(line)
+                text = line[match.end() :] if match else line
+                entries.append({"n": n, "time": match.group(1) if match else "",
+                                "level": log_level(text), "text": line})
+            with self._show_lock:
+                if job_id != self._current:
+                    return
+                self._loaded = (job_id, state)
+                self.lines.empty_text = empty
+                self.error_line = self._find_error_line(entries)
+                self.log = entries
 
     def _read_live_log(self, job: Any, job_id: str) -> None:
+        """Read the running job's log stream (on a thread of its own) into ``log``."""
+
         def still_live() -> bool:
-            return self._current == job_id and self._loaded is None
+            return (not self.stopping.is_set() and self._current == job_id
+                    and self._loaded is None)
 
         pending: list[str] = []
         flushed = time.monotonic()
+        received = 0
 
         def flush() -> None:
-            with self._log_lock:
+            with self._show_lock:
                 if still_live() and pending:
                     start = len(self.log)
                     self.log = self.log + [
@@ -980,27 +1002,41 @@ class OsparcResultViewer(w.VBox):
                     ]
             pending.clear()
 
-        received, pause = 0, 0.5
+        def read() -> bool | None:
+            nonlocal flushed, received
+            if not still_live():
+                return True
+            for text in self.session.stream_log(job, on_open=self._stream_opened):
+                if not still_live():
+                    return True
+                received += 1
+                pending.append(text)
+                if time.monotonic() - flushed > 0.2:  # one update per 0.2 s, not per line
+                    flush()
+                    flushed = time.monotonic()
+            flush()
+            # a job that has not started yet has an empty stream: ask again, less and
+            # less often (up to every 10 s), until it has one
+            return True if received or not still_live() else None
+
         try:
-            # a job that has not started yet has an empty stream: ask again (less and less
-            # often, up to every 10 s) until it has one
-            while still_live() and received == 0:
-                for text in self.session.stream_log(job):
-                    if not still_live():
-                        return
-                    received += 1
-                    pending.append(text)
-                    if time.monotonic() - flushed > 0.2:  # one update per 0.2 s, not per line
-                        flush()
-                        flushed = time.monotonic()
-                flush()
-                if received == 0:
-                    time.sleep(pause)
-                    pause = min(pause * 2, 10.0)
+            poll(read, first=0.5, factor=2.0, cap=10.0, stop=self.stopping)
+        except Stopped:
+            return
         except LabpanelsError as exc:
             if still_live():
                 self.lines.empty_text = (f"No live log ({friendly(exc)}); the full log "
                                          "appears when the job ends")
+
+    def _stream_opened(self, end: Callable[[], None]) -> None:
+        self._end_stream = end
+        if self.stopping.is_set():
+            end()
+
+    def _stop_stream(self) -> None:
+        end, self._end_stream = self._end_stream, None
+        if end is not None:
+            end()
 
     def _find_error_line(self, entries: list[dict]) -> int:
         if self.state == "SUCCESS":
@@ -1077,31 +1113,6 @@ class OsparcResultViewer(w.VBox):
         saved = [self.session.download_output(value, root / name) for name, value in files.items()]
         self.message.show(f"Saved {len(saved)} file(s) in {root}", "ok")
         return saved
-
-    # -- reactions -------------------------------------------------------------------------
-    def _safely(self, action: Callable[..., Any], *args: Any) -> None:
-        with self.message.reporting():
-            action(*args)
-
-    def _session_job(self, change: dict) -> None:
-        new = change["new"]
-        if not new or self._lock.locked():
-            return
-        job_id, state = str(new.get("id")), str(new.get("state"))
-        if job_id != self._current:
-            if job_id in self._known:
-                return  # a late status of an earlier job: stay with the current one
-            self._known.add(job_id)
-            with self._log_lock:
-                self._current, self._job, self._loaded = job_id, new, None
-                self.state, self.error, self.outputs, self.log = state, "", {}, []
-            self.error_box.clear()
-            self.table.set_rows([])
-            self.heading.value = f"Job {job_id} is {state}: results appear when it ends"
-            if state not in DONE_STATES:
-                self._follow_log(new)
-        if state in DONE_STATES and self._loaded != (job_id, state):
-            self._safely(self.load, new)
 
 
 def _job_id(job: Any) -> str:
