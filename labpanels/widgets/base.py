@@ -33,7 +33,7 @@ from traitlets import HasTraits, Unicode
 
 from .common import friendly
 
-__all__ = ["PanelBase", "Panel"]
+__all__ = ["PanelBase", "Panel", "close_widgets"]
 
 _STOP = object()
 
@@ -169,7 +169,7 @@ class PanelBase:
         with self._life_lock:
             self._owned = [w for w in self._owned if w is not widget]
         if close:
-            widget.close()
+            close_widgets(widget)
 
     def on_close(self, fn: Callable[[], None]) -> None:
         """Call ``fn`` when the panel closes (stop a timer, a refresher …)."""
@@ -233,10 +233,13 @@ class PanelBase:
         for fn in closers:
             with contextlib.suppress(Exception):
                 fn()
+        closed: list[Any] = []
         for widget in [*owned, *getattr(self, "children", ())]:
-            _close_tree(widget)
+            _close_tree(widget, closed)
         if first:
             super().close()  # type: ignore[misc]
+            closed.append(self)
+        _close_parts(closed)
 
     def __enter__(self) -> Any:
         return self
@@ -245,13 +248,46 @@ class PanelBase:
         self.close()
 
 
-def _close_tree(widget: Any) -> None:
+def close_widgets(*widgets: Any) -> None:
+    """Close widgets, the children of containers among them, and their layout and style
+    objects (which ipywidgets keeps open otherwise) unless an open widget shares them."""
+    closed: list[Any] = []
+    for widget in widgets:
+        _close_tree(widget, closed)
+    _close_parts(closed)
+
+
+def _close_tree(widget: Any, closed: list[Any]) -> None:
     """Close a widget and, for a container that is not a panel itself, its children."""
     if not isinstance(widget, PanelBase):
         for child in getattr(widget, "children", ()) or ():
-            _close_tree(child)
+            _close_tree(child, closed)
     with contextlib.suppress(Exception):
         widget.close()
+    closed.append(widget)
+
+
+def _close_parts(closed: list[Any]) -> None:
+    """Close the Layout and Style widgets of ``closed`` widgets that no open widget uses."""
+    from ipywidgets import Widget
+    from ipywidgets.widgets.widget import _instances
+
+    parts = {}
+    for widget in closed:
+        for name in ("layout", "style"):
+            part = getattr(widget, name, None)
+            if isinstance(part, Widget) and part.comm is not None:
+                parts[id(part)] = part
+    if not parts:
+        return
+    for other in list(_instances.values()):
+        for name in ("layout", "style"):
+            part = getattr(other, name, None)
+            if isinstance(part, Widget) and id(part) in parts:
+                parts.pop(id(part), None)
+    for part in parts.values():
+        with contextlib.suppress(Exception):
+            part.close()
 
 
 def _reject_unknown(cls: type, kwargs: dict[str, Any]) -> None:

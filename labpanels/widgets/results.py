@@ -18,9 +18,10 @@ import anywidget
 import ipywidgets as w
 from traitlets import Bool, Int, List, Unicode
 
+from ..errors import LabpanelsError
 from .assets import asset
-from .common import Message, friendly, vantage6_session
-from .progress import task_status
+from .base import PanelBase
+from .common import Message, follow_reachability, vantage6_session
 from .table import Table, column
 
 __all__ = ["ResultViewer", "Download", "LogView", "error_lines", "frame_rows"]
@@ -107,19 +108,23 @@ def frame_rows(df: Any) -> tuple[list[dict], list[dict]]:
     return columns, rows
 
 
-class ResultViewer(w.VBox):
+class ResultViewer(PanelBase, w.VBox):
     """Results of a task of the current collaboration: pick one (newest first; the last
     task created through the session is picked by itself), read its results per
     organization and combined, save them as CSV, and read the logs of failed runs.
 
-    Plain methods: :meth:`show`, :meth:`refresh_tasks`, :meth:`csv`, :meth:`show_log`,
-    :meth:`download_csv`; :attr:`table` is the combined DataFrame.
+    The task list and the status line are drawn from ``session.task_state``, so they
+    say what the progress bar says, without a Refresh; the results are read when the
+    session says they are ready. Plain methods: :meth:`show`, :meth:`refresh_tasks`,
+    :meth:`csv`, :meth:`show_log`, :meth:`download_csv`; :attr:`table` is the combined
+    DataFrame.
     """
 
     def __init__(self, session: Any, task: Any = None, *, follow: bool = True,
                  **kwargs: Any) -> None:
+        self.check_options(kwargs)
         self.session = vantage6_session(session)
-        self.follow = follow
+        self.follow_last = follow
         self.task_id: int | None = None
         self.frame = _empty_frame()
         self.failed: list[dict] = []
@@ -128,32 +133,38 @@ class ResultViewer(w.VBox):
         refresh.on_click(lambda _: self._safely(self._reload))
         self.status = w.Label()
         self.tabs = w.Tab()
-        self.download = Download(self.csv, on_error=self._error)
+        self.download = Download(self.csv, on_error=self.report)
+        # the error first, wrapped: what went wrong is the first thing to read
         self.failures = Table(
-            columns=[column("organization", "Organization", width="minmax(140px, 2fr)"),
-                     column("node", "Node", width="minmax(140px, 2fr)"),
-                     column("status", "Status", kind="status", width="110px"),
-                     column("error", "Error", width="minmax(200px, 4fr)")],
-            height=120, sort_by="organization", empty_text="No failed runs")
+            columns=[column("error", "Error", width="minmax(220px, 5fr)", wrap=True),
+                     column("organization", "Organization", width="minmax(140px, 2fr)"),
+                     column("node", "Node", width="minmax(120px, 2fr)"),
+                     column("status", "Status", kind="status", width="100px")],
+            height=150, row_height=48, sort_by="organization", empty_text="No failed runs")
         self.log_view = LogView(empty_text="Choose a failed run to read its log")
         self.failure_box = w.VBox([w.Label("Failed runs (choose one to read its log)"),
                                    self.failures, self.log_view],
                                   layout=w.Layout(display="none"))
         self.message = Message()
+        self._quiet = False
+        self._loaded: tuple | None = None  # (task id, results state, failed count) drawn
+        self._drawn_lock = threading.RLock()
         super().__init__([
             w.HBox([w.Label("Task", layout=w.Layout(width="60px")), self.picker, refresh],
                    layout=w.Layout(width="100%")),
-            self.status, self.tabs, self.download, self.failure_box, self.message,
+            # failed runs above the (then empty) result tables, not below the fold
+            self.status, self.failure_box, self.tabs, self.download, self.message,
         ], **kwargs)
         self.add_class("lp-panel")
         self.add_class("lp-results")
-        self._quiet = False
-        self._generation = 0
-        self._threads: list[threading.Thread] = []
-        self.picker.observe(self._picked, names=["value"])
-        self.failures.observe(self._failure_picked, names=["selected"])
-        self.session.observe(self._collaboration_changed, names=["collaboration", "logged_in"])
-        self.session.observe(self._last_task, names=["last_task"])
+        self.follow(self.picker, self._picked, "value")
+        self.follow(self.failures, self._failure_picked, "selected")
+        self.follow(self.session, self._state_changed, "task_state")
+        # reading the task list is a request: on the panel's worker
+        self.follow(self.session, self._collaboration_changed, ["collaboration", "logged_in"],
+                    background=True)
+        self.follow(self.session, self._last_task, "last_task")
+        follow_reachability(self, self.session)
         if self.session.logged_in and self.session.collaboration:
             self._safely(self.refresh_tasks)
         if task is not None:
@@ -165,6 +176,11 @@ class ResultViewer(w.VBox):
         """The combined results (every organization) as a DataFrame."""
         return self.frame
 
+    @property
+    def entry(self) -> dict | None:
+        """The shown task's ``session.task_state`` entry."""
+        return (self.session.task_state or {}).get(self.task_id) if self.task_id else None
+
     def csv(self) -> str:
         """The combined results as CSV text (what Download CSV saves).
 
@@ -173,44 +189,29 @@ class ResultViewer(w.VBox):
         return self.frame.map(_inert).to_csv(index=False)
 
     def refresh_tasks(self) -> list[dict]:
-        """Read the current collaboration's tasks (newest first) into the picker."""
+        """Read the current collaboration's tasks (newest first) into the session's
+        ``task_state``, which the picker shows."""
         collab = self.session.collaboration
-        tasks = ([t for t in self.session.tasks(collab, user_created=True)
-                  if t.get("parent_id") is None]
+        tasks = (self.session.refresh_tasks(collab)
                  if collab and self.session.logged_in else [])
-        options = [(f"{t['id']} · {t.get('name') or 'unnamed'} · {t.get('status') or ''}",
-                    t["id"]) for t in tasks]
-        self._quiet = True
-        try:
-            self.picker.options = options
-            ids = [t["id"] for t in tasks]
-            self.picker.value = self.task_id if self.task_id in ids else None
-        finally:
-            self._quiet = False
+        self._draw_picker()
         return tasks
 
     def show(self, task: Any, *, wait: bool = False) -> Any:
         """Show the results of ``task`` (id or dict); with ``wait``, first wait until it
-        finished. Return the combined DataFrame."""
+        finished. Return the combined DataFrame (empty while the task runs: the results
+        appear by themselves when it finishes)."""
         task_id = int(task["id"] if isinstance(task, dict) else task)
-        self._generation += 1
-        generation = self._generation
-        if task_id != self.task_id:
-            self._clear()
-        self.task_id = task_id
-        if task_id not in [v for _, v in self.picker.options]:
-            self.refresh_tasks()
-        self._quiet = True
-        try:
-            if task_id in [v for _, v in self.picker.options]:
-                self.picker.value = task_id
-        finally:
-            self._quiet = False
+        self._select(task, task_id)
         if wait:
             self.session.wait(task_id)
-        finished = self._load(task_id)
-        if not finished:
-            self._start(self._wait_then_load, task_id, generation)
+        # the session reads the task's runs in the background: give it a moment, so a
+        # finished task's results are here when this returns
+        self._settle(lambda e: e["finished"] or e["total"] > 0, 5.0)
+        entry = self.entry
+        if entry and entry["finished"]:
+            self._settle(lambda e: e["results"] not in ("", "loading"), 30.0)
+            self._load(task_id)
         return self.frame
 
     def show_log(self, run_id: int) -> None:
@@ -229,66 +230,121 @@ class ResultViewer(w.VBox):
         """Send the CSV to the browser to save (as the button does); return it."""
         return self.download.download().decode("utf-8")
 
-    def close(self) -> None:
-        """Stop following the session and close the panel."""
-        self._generation += 1  # a waiting load gives up
-        with contextlib.suppress(ValueError):
-            self.session.unobserve(self._collaboration_changed,
-                                   names=["collaboration", "logged_in"])
-            self.session.unobserve(self._last_task, names=["last_task"])
-        super().close()
-
-    def join(self, timeout: float | None = None) -> None:
-        """Wait for background loads (after following a new task) to end."""
+    def join(self, timeout: float | None = 30.0) -> None:
+        """Wait until the shown task finished and its results are drawn (TimeoutError
+        after ``timeout``), and for the panel's background work."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            alive = [t for t in self._threads if t.is_alive()]
-            if not alive:
-                return
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                raise TimeoutError("the results are still loading")
-            alive[0].join(left)
+        while self.task_id and not self.closed and not (
+                self._loaded and self._loaded[0] == self.task_id
+                and (self.entry or {}).get("finished")):
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"the results of task {self.task_id} are still not "
+                                   f"shown after {timeout:g} s")
+            time.sleep(0.05)
+        super().join(None if deadline is None else max(0.1, deadline - time.monotonic()))
 
     # -- loading -------------------------------------------------------------------------
-    def _load(self, task_id: int) -> bool:
-        progress = self.session.progress(task_id)
-        frame = self.session.results(task_id)
-        failed = self.session.failed_runs(task_id) if progress["failed"] else []
-        if task_id != self.task_id:
-            return True  # another task was picked meanwhile
-        self.frame = frame
-        self.failed = failed
-        self._draw_tables(frame)
-        self._draw_failures(failed)
-        runs = progress["runs"]
-        done = sum(r["status"] == "completed" for r in runs)
-        if progress["finished"]:
-            text = f"Task {task_id} {task_status(progress, task_id)}: {len(frame)} result row(s)"
-            if failed:
-                text += f"; {len(failed)} run(s) failed"
-        else:
-            text = (f"Task {task_id} is {progress['status']} ({done} of {len(runs)} runs "
-                    "done): results appear here when it finishes")
-        self.status.value = text
-        self.download.filename = f"task-{task_id}-results.csv"
-        self.download.disabled = frame.empty
-        self.message.clear()
-        return progress["finished"]
+    def _select(self, task: Any, task_id: int) -> None:
+        """Make ``task_id`` the shown task (the session keeps it current)."""
+        with self._drawn_lock:
+            if task_id != self.task_id:
+                self.task_id = task_id
+                self._clear()
+        if self.session.logged_in:
+            self.session.watch(task if isinstance(task, dict) and "name" in task else task_id)
+        self._draw_picker()
+        self._draw_status()
 
-    def _wait_then_load(self, task_id: int, generation: int) -> None:
-        try:
-            while generation == self._generation:
-                try:
-                    self.session.wait(task_id, timeout=15)
-                except TimeoutError:
-                    continue  # still running: look again, unless another task was picked
-                if generation == self._generation:
-                    self._load(task_id)
+    def _settle(self, ready: Callable[[dict], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.closed:
+            entry = self.entry
+            if entry is None or ready(entry):
                 return
-        except Exception as exc:
-            if generation == self._generation:
-                self._error(exc)
+            self.session.wait_for_event(0.1)
+
+    def _load(self, task_id: int) -> None:
+        """Read the finished task's results (from the session's memory once it fetched
+        them) and its failed runs with their logs; draw them."""
+        entry = (self.session.task_state or {}).get(task_id) or {}
+        key = (task_id, entry.get("results"), entry.get("failed"))
+        problem: Exception | None = None
+        try:
+            frame = self.session.results(task_id)
+        except LabpanelsError as exc:  # e.g. encrypted and no key: say so, show the rest
+            frame, problem = _empty_frame(), exc
+        failed = self.session.failed_runs(task_id) if entry.get("failed") else []
+        with self._drawn_lock:
+            if task_id != self.task_id or self.closed:
+                return  # another task was picked meanwhile
+            self.frame = frame
+            self.failed = failed
+            self._draw_failures(failed)
+            self._draw_tables(frame)
+            self.download.filename = f"task-{task_id}-results.csv"
+            self.download.disabled = frame.empty
+            self._loaded = key
+        self._draw_status()
+        if problem is not None:
+            self.report(problem)
+        elif not str(entry.get("results") or "").startswith("error"):
+            self.message.clear()
+
+    def _load_if_ready(self) -> None:
+        task_id, entry = self.task_id, self.entry
+        if not task_id or not entry or not entry["finished"]:
+            return
+        if entry["results"] in ("", "loading"):
+            return  # the session is fetching them: it says when they are ready
+        if self._loaded == (task_id, entry["results"], entry["failed"]):
+            return
+        self._load(task_id)
+
+    def _draw_status(self) -> None:
+        task_id, entry = self.task_id, self.entry
+        if not task_id:
+            self.status.value = ""
+            return
+        if entry is None:
+            self.status.value = f"Task {task_id}: reading it…"
+            return
+        status = entry["status"] or "pending"
+        if not entry["finished"]:
+            text = (f"Task {task_id} is {status} ({entry['done']} of {entry['total']} runs "
+                    "done): results appear here when it finishes")
+        elif str(entry["results"]).startswith("error"):
+            text = (f"Task {task_id} {status}: the results could not be read "
+                    f"({entry['results'][len('error: '):]})")
+        elif entry["results"] in ("", "loading") or not (
+                self._loaded and self._loaded[0] == task_id):
+            text = f"Task {task_id} {status}: reading the results…"
+        else:
+            text = f"Task {task_id} {status}: {len(self.frame)} result row(s)"
+            if entry["failed"]:
+                text += f"; {entry['failed']} run(s) failed"
+        self.status.value = text
+
+    def _draw_picker(self) -> None:
+        collab = (self.session.collaboration or {}).get("id")
+        entries = [e for e in (self.session.task_state or {}).values()
+                   if e.get("parent_id") is None
+                   and e.get("collaboration_id") in (collab, None) and collab is not None
+                   and (e.get("collaboration_id") is not None or e["id"] == self.task_id)]
+        entries.sort(key=lambda e: e["id"], reverse=True)
+        options = [(f"{e['id']} · {e.get('name') or 'unnamed'} · {e.get('status') or ''}",
+                    e["id"]) for e in entries]
+        with self._drawn_lock:
+            if options == list(self.picker.options) and self.picker.value == (
+                    self.task_id if self.task_id in [v for _, v in options] else None):
+                return
+            self._quiet = True
+            try:
+                if options != list(self.picker.options):
+                    self.picker.options = options
+                ids = [v for _, v in options]
+                self.picker.value = self.task_id if self.task_id in ids else None
+            finally:
+                self._quiet = False
 
     def _draw_tables(self, frame: Any) -> None:
         old = list(self.tabs.children)
@@ -305,11 +361,12 @@ class ResultViewer(w.VBox):
                 table.set_rows(org_rows)
                 children.append(table)
                 titles.append(str(org))
+        self.own(*children)
         self.tabs.children = children
         self.tabs.titles = titles
         self.tabs.selected_index = 0
         for widget in old:
-            widget.close()
+            self.disown(widget)
 
     def _draw_failures(self, failed: list[dict]) -> None:
         self.failures.set_rows({k: r.get(k) for k in ("id", "organization", "node", "status",
@@ -323,27 +380,22 @@ class ResultViewer(w.VBox):
             self.log_view.show("", title="")
 
     # -- reactions -----------------------------------------------------------------------
-    def _start(self, target: Callable[..., None], *args: Any) -> None:
-        thread = threading.Thread(target=target, args=args, name="labpanels-results",
-                                  daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
-
     def _safely(self, action: Callable[..., Any], *args: Any) -> None:
-        with self.message.reporting():
+        with self.reporting():
             action(*args)
 
     def _error(self, exc: Exception) -> None:
-        self.message.show(friendly(exc), "error")
+        self.report(exc)
 
     def _reload(self) -> None:
         self.refresh_tasks()
         if self.task_id is not None:
+            self._loaded = None
             self.show(self.task_id)
 
     def _picked(self, change: Any) -> None:
         if not self._quiet and change["new"] is not None and change["new"] != self.task_id:
-            self._safely(self.show, change["new"])
+            self.show(change["new"])
 
     def _failure_picked(self, change: Any) -> None:
         if change["new"]:
@@ -353,33 +405,38 @@ class ResultViewer(w.VBox):
     def _clear(self) -> None:
         self.frame = _empty_frame()
         self.failed = []
-        self._draw_tables(self.frame)
+        self._loaded = None
         self._draw_failures([])
+        self._draw_tables(self.frame)
         self.status.value = ""
         self.download.disabled = True
 
+    def _state_changed(self, _change: Any) -> None:
+        self._draw_picker()
+        self._draw_status()
+        entry = self.entry
+        if entry and entry["finished"] and entry["results"] not in ("", "loading") and \
+                self._loaded != (self.task_id, entry["results"], entry["failed"]):
+            self.later(self._load_if_ready)  # results and logs: off the changing thread
+
     def _collaboration_changed(self, _change: Any) -> None:
-        collab = self.session.collaboration
-        self.task_id = None
-        self._clear()
-        if collab and self.session.logged_in:
-            self._safely(self.refresh_tasks)
-        else:
-            self.picker.options = []
+        with self._drawn_lock:
+            self.task_id = None
+            self._clear()
+            self.message.clear()
+        self._draw_picker()
+        if self.session.collaboration and self.session.logged_in:
+            self.refresh_tasks()
 
     def _last_task(self, change: Any) -> None:
         task = change["new"]
-        if not self.follow or not task:
+        if not self.follow_last or not task:
             return
         if task.get("collaboration_id") not in (None, (self.session.collaboration or {})
                                                 .get("id")):
             return
-
-        def follow() -> None:
-            with self.message.reporting():
-                self.show(task)
-
-        self._start(follow)
+        self._select(task, int(task["id"]))
+        self._state_changed(None)
 
 
 def _empty_frame() -> Any:

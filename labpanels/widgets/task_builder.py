@@ -19,14 +19,21 @@ from typing import Any
 import ipywidgets as w
 from traitlets import Bool, TraitError
 
+from ..errors import NetworkError
 from ..vantage6 import catalogue
-from .base import PanelBase
+from ..vantage6.errors import TaskOutcomeUnknown
+from .base import PanelBase, close_widgets
 from .common import Message, follow_reachability, friendly, vantage6_session
 
 __all__ = ["TaskBuilder", "task_code"]
 
-_WIDE = w.Layout(width="100%")
-_LABEL = w.Layout(width="130px", min_width="130px")
+def _wide() -> w.Layout:
+    """A full-width layout (each widget its own: a closed panel closes its layouts)."""
+    return w.Layout(width="100%")
+
+
+def _label() -> w.Layout:
+    return w.Layout(width="130px", min_width="130px")
 
 
 def _plain(text: Any) -> str:
@@ -60,13 +67,13 @@ def task_code(*, collaboration: int, organizations: Sequence[int], name: str, im
 
 
 def _field(label: str, widget: w.Widget, help_text: str = "") -> w.Widget:
-    row = [w.Label(label, layout=_LABEL), widget]
+    row = [w.Label(label, layout=_label()), widget]
     box = w.HBox(row, layout=w.Layout(align_items="center", width="100%"))
     if not help_text:
         return box
     note = w.Label(help_text, layout=w.Layout(margin="0 0 0 134px"))
     note.add_class("lp-help")
-    return w.VBox([box, note], layout=_WIDE)
+    return w.VBox([box, note], layout=_wide())
 
 
 def _input_for(arg: catalogue.Argument, columns: Sequence[str]) -> w.Widget:
@@ -74,11 +81,11 @@ def _input_for(arg: catalogue.Argument, columns: Sequence[str]) -> w.Widget:
     default = None if arg.required else arg.default
     if arg.type == "column":
         return w.Combobox(value=default or "", options=list(columns), ensure_option=False,
-                          placeholder="column name", layout=_WIDE)
+                          placeholder="column name", layout=_wide())
     if arg.type == "columns":
         chosen = tuple(c for c in (default or ()) if c in columns)
         return w.SelectMultiple(options=list(columns), value=chosen, rows=min(6, len(columns)),
-                                layout=_WIDE)
+                                layout=_wide())
     if arg.type == "int" and default is not None:
         return w.IntText(value=int(default), layout=w.Layout(width="160px"))
     if arg.type == "float" and default is not None:
@@ -87,21 +94,13 @@ def _input_for(arg: catalogue.Argument, columns: Sequence[str]) -> w.Widget:
         return w.Checkbox(value=bool(default), indent=False)
     if arg.type == "json":
         return w.Text(value="" if default is None else json.dumps(default),
-                      placeholder="JSON, e.g. [2, 3]", layout=_WIDE)
-    return w.Text(value="" if default is None else str(default), layout=_WIDE)
+                      placeholder="JSON, e.g. [2, 3]", layout=_wide())
+    return w.Text(value="" if default is None else str(default), layout=_wide())
 
 
 def _read(widget: w.Widget) -> Any:
     value = widget.value
     return list(value) if isinstance(value, tuple) else value
-
-
-def _outcome_unknown(message: str) -> Exception:
-    try:
-        from ..vantage6.errors import TaskOutcomeUnknown
-    except ImportError:  # pragma: no cover - older session module
-        return RuntimeError(message)
-    return TaskOutcomeUnknown(message)
 
 
 class TaskBuilder(PanelBase, w.VBox):
@@ -121,30 +120,30 @@ class TaskBuilder(PanelBase, w.VBox):
         self.session = vantage6_session(session)
         self.columns = list(columns) if columns is not None else catalogue.demo_columns()
         self.header = w.Label("Choose a collaboration first")
-        self.organizations = w.SelectMultiple(options=[], rows=5, layout=_WIDE)
+        self.organizations = w.SelectMultiple(options=[], rows=5, layout=_wide())
         images = catalogue.images()
         self.image = w.Combobox(value=images[0] if images else "", options=images,
                                 ensure_option=False, placeholder="algorithm image",
-                                layout=_WIDE)
-        self.method_choice = w.Dropdown(options=[], layout=_WIDE)
-        self.method_text = w.Text(placeholder="function name", layout=_WIDE)
-        self.method_box = w.Box([self.method_choice], layout=_WIDE)
+                                layout=_wide())
+        self.method_choice = w.Dropdown(options=[], layout=_wide())
+        self.method_text = w.Text(placeholder="function name", layout=_wide())
+        self.method_box = w.Box([self.method_choice], layout=_wide())
         self.help = w.Label()
         self.help.add_class("lp-help")
         self.json_mode = w.ToggleButton(value=False, description="Edit as JSON",
                                         tooltip="Edit the arguments as a JSON object",
                                         layout=w.Layout(width="auto"))
-        self.json_editor = w.Textarea(value="{}", rows=5, layout=_WIDE,
+        self.json_editor = w.Textarea(value="{}", rows=5, layout=_wide(),
                                       placeholder='{"column_name": "age"}')
         self.json_editor.add_class("lp-code")
-        self.arguments = w.VBox(layout=_WIDE)
+        self.arguments = w.VBox(layout=_wide())
         self.fields: dict[str, w.Widget] = {}
         self._field_types: dict[str, str] = {}  # argument name -> its type, for self.fields
         self.databases = w.Text(value="default", placeholder="database labels, comma separated",
-                                layout=_WIDE)
-        self.name = w.Text(placeholder="a name to find the task by", layout=_WIDE)
-        self.description = w.Textarea(rows=2, layout=_WIDE)
-        self.code_view = w.Textarea(rows=10, disabled=True, layout=_WIDE)
+                                layout=_wide())
+        self.name = w.Text(placeholder="a name to find the task by", layout=_wide())
+        self.description = w.Textarea(rows=2, layout=_wide())
+        self.code_view = w.Textarea(rows=10, disabled=True, layout=_wide())
         self.code_view.add_class("lp-code")
         self.submit_button = w.Button(description="Submit", button_style="primary",
                                       icon="paper-plane")
@@ -155,7 +154,7 @@ class TaskBuilder(PanelBase, w.VBox):
             _field("Image", self.image),
             _field("Function", self.method_box),
             self.help,
-            w.HBox([w.Label("Arguments", layout=_LABEL), self.json_mode]),
+            w.HBox([w.Label("Arguments", layout=_label()), self.json_mode]),
             self.arguments,
             _field("Databases", self.databases),
             _field("Name", self.name),
@@ -174,7 +173,9 @@ class TaskBuilder(PanelBase, w.VBox):
         self._auto_name = ""
         self._used_names: set[str] = set()  # names of the tasks this builder sent
         self._central: bool | None = None
-        self._form_error = False  # the message is a refusal of the form as it was
+        self._form_error = False  # a refusal was shown: the message follows the form
+        self._unknown_shown = False  # the message says a submission's outcome is unknown
+        self._lost_name = ""  # the name of that submission
         self.last_submitted: dict | None = None
         # the form's own widgets are owned: a replaced field is closed (see _build_form)
         self.own(self.method_choice, self.method_text, self.json_editor)
@@ -428,28 +429,31 @@ class TaskBuilder(PanelBase, w.VBox):
             return None
         self._form_error = False
         try:
-            if self._outcome_pending():
-                # the outcome of the last submission is unknown: ask before sending again
-                self.show_message("Checking whether the last task reached the server…")
-                self.session.check_pending()
-                if self._outcome_pending():
-                    raise _outcome_unknown("the server still does not answer: whether the "
-                                           "last task was created is unknown, so nothing "
-                                           "was sent again")
-            self.show_message("Sending the task…", "info")
-            task = self.session.create_task(
-                values["image"], values["method"], organizations=values["organizations"],
-                collaboration=values["collaboration"], kwargs=values["kwargs"],
-                databases=values["databases"], name=values["name"],
-                description=values["description"])
+            earlier = self._settle_unknown_outcome(values)
+            if earlier is not None:  # the lost submission of this form did create it
+                task = earlier
+                done = (f"Task {task['id']} was created by the earlier submission (its "
+                        f"answer was lost): {task['name']}; not sent again")
+            else:
+                self.show_message("Sending the task…", "info")
+                task = self.session.create_task(
+                    values["image"], values["method"], organizations=values["organizations"],
+                    collaboration=values["collaboration"], kwargs=values["kwargs"],
+                    databases=values["databases"], name=values["name"],
+                    description=values["description"])
+                done = f"Task {task['id']} created: {task['name']}"
         except Exception as exc:
+            self._unknown_shown = isinstance(exc, TaskOutcomeUnknown)
+            if self._unknown_shown:
+                self._lost_name = values["name"]
             self.show_message(friendly(exc), "error")
             if raise_errors:
                 raise
             return None
+        self._unknown_shown = False
         self.last_submitted = values
         self._used_names.add(values["name"])
-        self.show_message(f"Task {task['id']} created: {task['name']}", "ok")
+        self.show_message(done, "ok")
         if self.name.value.strip() in ("", self._auto_name):
             self._set_auto_name()
         return task
@@ -458,13 +462,38 @@ class TaskBuilder(PanelBase, w.VBox):
         return bool(self.session.has_trait("pending_submission")
                     and self.session.pending_submission)
 
+    def _settle_unknown_outcome(self, values: Mapping[str, Any]) -> dict | None:
+        """Before sending after a submission whose answer was lost: ask the server
+        (``session.check_pending()``) whether that task exists. Returns it when it is
+        this form's task (same collaboration and name), so it is not sent twice; raises
+        TaskOutcomeUnknown while the server cannot be asked."""
+        if not self._outcome_pending():
+            return None
+        pending = dict(self.session.pending_submission)
+        self.show_message("Checking whether the last submission reached the server…")
+        try:
+            found = self.session.check_pending()
+        except NetworkError as exc:
+            raise TaskOutcomeUnknown(
+                f"whether the last submission ({pending.get('name')!r}) created a task is "
+                f"still unknown: the server cannot be asked ({exc.reason}); nothing was "
+                "sent again") from None
+        if found and found.get("name") == values["name"] and pending.get(
+                "collaboration_id") == values["collaboration"]:
+            return found
+        return None
+
     def _pending_changed(self, _change: Any) -> None:
-        if not self._outcome_pending() and self.message.kind == "error" and "unknown" in \
-                self.message.value.lower():
-            task = self.session.last_task
-            if task:
-                self.show_message(f"The last submission did reach the server: task "
-                                  f"{task['id']} ({task['name']})", "ok")
+        if self._outcome_pending() or not self._unknown_shown:
+            return
+        self._unknown_shown = False
+        task = self.session.last_task
+        if task and task.get("name") == self._lost_name:
+            self.show_message(f"The submission whose answer was lost did create task "
+                              f"{task['id']} ({task['name']})", "ok")
+        else:
+            self.show_message("The submission whose answer was lost created no task: "
+                              "submit again to send it", "info")
 
     def _clicked(self, _button: Any) -> None:
         # a second click that was queued while the first was sending lands here after
@@ -542,8 +571,10 @@ class TaskBuilder(PanelBase, w.VBox):
     def _build_form(self) -> None:
         fn = self.function
         if fn is None or self.json_mode.value:
+            old_rows = [r for r in self.arguments.children if r is not self.json_editor]
             self.fields, self._field_types = {}, {}
             self.arguments.children = [self.json_editor]
+            close_widgets(*old_rows)  # the form's rows, their fields included
             return
         if set(self.fields) == {a.name for a in fn.arguments} and \
                 self.arguments.children and self.arguments.children[0] is not self.json_editor:
@@ -558,31 +589,34 @@ class TaskBuilder(PanelBase, w.VBox):
             if arg.name in kept:
                 with contextlib.suppress(TraitError, ValueError):
                     widget.value = kept[arg.name]
-            widget.observe(self._changed, names=["value"])
+            self.follow(widget, self._changed, "value")
             fields[arg.name] = widget
             label = arg.name + ("" if arg.required else " (optional)")
             rows.append(_field(label, widget, arg.help))
+        old_rows = [r for r in self.arguments.children if r is not self.json_editor]
         for old in self.fields.values():
-            self.disown(old)
+            self.disown(old, close=False)
         self.own(*fields.values())
         self.fields = fields
         self._field_types = {a.name: a.type for a in fn.arguments}
         self.arguments.children = rows or [w.Label("This function takes no arguments.")]
+        close_widgets(*old_rows)  # the replaced rows, their fields included
 
     def _changed(self, _change: Any = None) -> None:
         self._update_code()
 
     def _update_code(self) -> None:
         self.code_view.value = self.code()
-        if self._form_error and self.message.kind == "error":
-            # a refusal of the form follows the form: it goes once the value is given
+        if self._form_error:
+            # after a refusal the message follows the form: it goes once the value is
+            # given, and says what is missing now while the form is not ready
             try:
                 self.values()
             except Exception as exc:
                 self.show_message(friendly(exc), "error")
             else:
-                self._form_error = False
-                self.message.clear()
+                if self.message.kind == "error":
+                    self.message.clear()
 
     def _new_name(self) -> str:
         """A name that finds this task again: the function and the time, and a number

@@ -1,0 +1,191 @@
+"""Panels release what they hold when closed, and only render the session's state:
+closed dashboards leave no observer, thread or widget behind, a closed panel ignores its
+session, and every open panel tells the same story about a task without a Refresh."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from ipywidgets.widgets.widget import _instances
+
+from labpanels.errors import RequestTimeout
+from labpanels.vantage6 import Vantage6Session
+from labpanels.vantage6.errors import TaskOutcomeUnknown
+from labpanels.widgets import (
+    JobProgress,
+    NodeStatusTable,
+    ResultViewer,
+    TaskBuilder,
+    Vantage6Dashboard,
+)
+from tests.waiting import until
+
+pytestmark = pytest.mark.platform
+
+AVERAGE = "harbor2.vantage6.ai/demo/average"
+
+
+@pytest.fixture
+def live(v6):
+    """A logged-in session with live events, in PhY-research."""
+    s = Vantage6Session(v6["url"])
+    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
+    s.select("PhY-research")
+    until(lambda: s.live, what="live events")
+    yield s
+    s.close()
+
+
+def _observers(session) -> int:
+    """How many observers the session holds (every trait, every kind)."""
+    return sum(len(handlers) for kinds in session._trait_notifiers.values()
+               for handlers in kinds.values())
+
+
+def _threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.is_alive()}
+
+
+def _panels(dash):
+    return (dash, dash.login, dash.browser, dash.nodes, dash.builder, dash.progress,
+            dash.results)
+
+
+def test_closed_dashboards_leave_nothing_behind(live):
+    # let the session's own start-up work end first
+    until(lambda: not live.busy, what="session idle")
+    observers, widgets = _observers(live), len(_instances)
+    threads = _threads()
+    dashboards = [Vantage6Dashboard(live) for _ in range(5)]
+    live.select("GHT_consortium")  # every panel reads the new collaboration ...
+    live.select("PhY-research")
+    for dash in dashboards:  # ... on its own worker thread
+        for panel in _panels(dash):
+            panel.join(30)
+    assert _observers(live) > observers  # they do follow the session
+    assert len(_threads() - threads) >= 5  # and have workers of their own
+    for dash in dashboards:
+        dash.close()
+    assert _observers(live) == observers
+    for dash in dashboards:
+        assert all(panel.closed and panel.followed == 0 for panel in _panels(dash))
+    until(lambda: not {t for t in _threads() - threads if t.name.startswith("labpanels-")},
+          what="the panels' threads ended")
+    until(lambda: len(_instances) == widgets,
+          what=f"open widgets back to {widgets} (now {len(_instances)})")
+
+
+def test_a_closed_panel_ignores_its_session(live):
+    table = NodeStatusTable(live)
+    assert len(table.rows) == 4
+    rows = list(table.rows)
+    table.close()
+    live.select("GHT_consortium")  # the open table would read GHT's nodes now
+    table.join(5)
+    assert table.rows == rows and table.followed == 0
+    live.select("PhY-research")
+
+    progress = JobProgress(live)
+    progress.close()
+    before = _threads()
+    task = live.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
+    assert live.last_task["id"] == task["id"]
+    assert progress.task_id == 0  # a closed panel does not follow the new task
+    assert not {t for t in _threads() - before if "JobProgress" in t.name}
+    live.wait(task)
+
+
+def test_every_panel_shows_the_same_task_state_without_refresh(live):
+    progress, results = JobProgress(live), ResultViewer(live)
+    task = live.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
+    task_id = task["id"]
+
+    def label() -> str:
+        return dict((v, k) for k, v in results.picker.options).get(task_id, "")
+
+    def agree(status: str) -> bool:
+        entry = live.task_state.get(task_id) or {}
+        return (entry.get("status") == status and progress.status == status
+                and label().endswith(f"· {status}")
+                and results.status.value.startswith(f"Task {task_id} {status}: 4 result"))
+
+    until(lambda: agree("completed"), 40, "task list, progress and results: completed")
+    assert results.picker.value == task_id and len(results.table) == 4
+    assert (progress.done, progress.total, progress.fraction) == (4, 4, 1.0)
+
+    failing = live.create_task(AVERAGE, "partial_average", kwargs={"column_name": "sex"})
+    task_id = failing["id"]
+
+    def failed() -> bool:
+        entry = live.task_state.get(task_id) or {}
+        return (entry.get("status") == "failed" and progress.status == "failed"
+                and label().endswith("· failed") and results.failures.rows
+                and results.status.value.startswith(f"Task {task_id} failed: 0 result"))
+
+    until(failed, 40, "task list, progress and results: failed")
+    # the failed runs come first, above the (empty) result table, with the error first
+    children = list(results.children)
+    assert children.index(results.failure_box) < children.index(results.tabs)
+    assert results.failures.columns[0]["key"] == "error"
+    assert results.failures.columns[0].get("wrap")
+    assert results.table.empty
+    for panel in (progress, results):
+        panel.close()
+
+
+def test_after_logout_and_login_nothing_old_is_shown(live, v6):
+    dash = Vantage6Dashboard(live)
+    task = live.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
+    until(lambda: dash.progress.task_id == task["id"] and dash.results.task_id == task["id"],
+          what="the dashboard follows the task")
+    live.wait(task)
+    live.logout()
+    live.login("GHT-rs1", v6["users"]["GHT-rs1"]["password"])
+    until(lambda: dash.browser.collaborations.rows, what="GHT-rs1's collaborations")
+    for panel in _panels(dash):
+        panel.join(10)
+    assert dash.progress.task_id == 0 and dash.progress.segments == []
+    assert "No task yet" in dash.progress.note
+    assert dash.results.task_id is None and dash.results.picker.options == ()
+    assert dash.results.table.empty and not dash.results.failures.rows
+    assert dash.builder.organizations.options == ()
+    assert dash.login.who == "GHT-rs1 (GHT-consortium)"
+    live.select("GHT_consortium")
+    dash.results.join(10)
+    for _, task_id in dash.results.picker.options:  # only GHT_consortium's tasks
+        assert live.task_state[task_id]["collaboration_id"] == live.collaboration["id"]
+    assert task["id"] not in [v for _, v in dash.results.picker.options]
+    dash.close()
+
+
+def test_a_lost_answer_is_checked_before_a_resubmit(live, monkeypatch):
+    builder = TaskBuilder(live).set(method="partial_average", kwargs={"column_name": "age"})
+    before = len(live.tasks("PhY-research"))
+    real = live.http.post
+
+    def answer_lost(path, *args, **kwargs):
+        answer = real(path, *args, **kwargs)  # the server creates the task ...
+        if path == "task":
+            raise RequestTimeout("POST", live.http.url(path), 5.0)  # ... the answer is lost
+        return answer
+
+    monkeypatch.setattr(live.http, "post", answer_lost)
+    assert builder.submit() is None
+    assert builder.message.kind == "error"
+    assert builder.message.value.startswith("The answer to creating task")
+    assert live.pending_submission
+    monkeypatch.setattr(live.http, "post", real)
+    checked = []
+    real_check = live.check_pending
+    monkeypatch.setattr(live, "check_pending", lambda: checked.append(1) or real_check())
+    task = builder.submit()  # the same form again
+    assert checked == [1]  # asked the server first
+    assert task is not None and "not sent again" in builder.message.value
+    assert len(live.tasks("PhY-research")) == before + 1  # one task, not two
+    assert not live.pending_submission
+    with pytest.raises(TaskOutcomeUnknown):
+        monkeypatch.setattr(live.http, "post", answer_lost)
+        builder.submit(raise_errors=True)
+    live.check_pending()
+    builder.close()
