@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
+from nbclient import NotebookClient
 
 from labpanels.demo.data import load_csv
 from labpanels.demo.scenario import WORKSHOP
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
-from tests.notebook_runner import run_notebook, write_connection
+from tests.notebook_runner import NOTEBOOKS, write_connection
 
 pytestmark = pytest.mark.platform
+
+#: what shows a secret by its name (a value under it), or a token by its shape
+_SECRET_SHAPES = [re.compile(p) for p in (
+    r"otp_secret", r"access_token", r"refresh_token", r"api_key", r"PRIVATE KEY",
+    r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}",  # a JWT
+)]
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +31,80 @@ def connection(platform, tmp_path_factory):
     return write_connection(platform.info, tmp_path_factory.mktemp("conn") / "demo.json")
 
 
+@pytest.fixture(scope="module")
+def secrets(platform) -> list[str]:
+    """Every password and key of the platform: none may appear in a notebook's outputs."""
+    values = [u["password"] for u in platform.info["vantage6"]["users"].values()]
+    values += [n.api_key for n in platform.node_specs()]
+    values += [Path(f).read_text() for f in platform.info["vantage6"]["key_files"].values()]
+    return [v for v in values if v]
+
+
+def run_notebook(name: str, connection: Path, workdir: Path, secrets: list[str] = (),
+                 timeout: int = 300) -> list[str]:
+    """Execute every cell as a saved notebook would be (widget state included); check
+    that no output and no widget state holds a secret; return each code cell's text."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    previous = os.environ.get("LABPANELS_DEMO_INFO")
+    os.environ["LABPANELS_DEMO_INFO"] = str(connection)
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+                       resources={"metadata": {"path": str(workdir)}}).execute()
+    finally:
+        if previous is None:
+            os.environ.pop("LABPANELS_DEMO_INFO", None)
+        else:
+            os.environ["LABPANELS_DEMO_INFO"] = previous
+    saved = workdir / f"executed-{name}"
+    nbformat.write(nb, saved)
+    assert_no_secrets(saved.read_text(), secrets, name)
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                parts.append(output.get("text", ""))
+            elif "data" in output and "text/plain" in output["data"]:
+                parts.append(output["data"]["text/plain"])
+        texts.append("".join(parts))
+    return texts
+
+
+def assert_no_secrets(saved: str, secrets: list[str], where: str) -> None:
+    """No output and no widget state of a saved notebook holds a secret (the cells' own
+    code may name the password's place, never its value)."""
+    nb = json.loads(saved)
+    outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
+    state = json.dumps(nb.get("metadata", {}).get("widgets", {}))
+    for part, text in (("outputs", outputs), ("widget state", state)):
+        for value in secrets:
+            assert value not in text, f"{where}: a password or key in its {part}"
+        for shape in _SECRET_SHAPES:
+            found = shape.search(text)
+            assert found is None, f"{where}: {found.group(0)!r} in its {part}"
+
+
+def test_the_secret_check_finds_secrets():
+    """The check above catches what the old notebook 5 printed: the user record."""
+    record = {"username": "PhY24-rs1", "otp_secret": "JBSWY3DPEHPK3PXP"}
+    leaked = {"cells": [{"outputs": [{"data": {"text/plain": repr(record)}}]}]}
+    with pytest.raises(AssertionError, match="otp_secret"):
+        assert_no_secrets(json.dumps(leaked), [], "old notebook 5")
+    state = {"cells": [], "metadata": {"widgets": {"state": {"x": {"value": "Pw-1!"}}}}}
+    with pytest.raises(AssertionError, match="widget state"):
+        assert_no_secrets(json.dumps(state), ["Pw-1!"], "a notebook")
+
+
 def _pooled(collaboration: str, column: str) -> pd.Series:
     orgs = next(c for c in WORKSHOP.collaborations if c.name == collaboration).organizations
     return pd.concat([load_csv(WORKSHOP.organization(o).data) for o in orgs])[column]
 
 
-def test_notebook_2_the_lesson_in_code(connection, tmp_path):
-    out = "\n".join(run_notebook("2-vantage6-in-code.ipynb", connection, tmp_path))
+def test_notebook_2_the_lesson_in_code(connection, tmp_path, secrets):
+    out = "\n".join(run_notebook("2-vantage6-in-code.ipynb", connection, tmp_path,
+                                  secrets))
     ages = _pooled("PhY-research", "age")
     assert f"average age over {len(ages)} people: {ages.mean():.2f}" in out
     assert f"central average: {ages.mean():.2f} (4 organizations)" in out
@@ -49,8 +127,9 @@ def sparc_connection(platform, emulator, tmp_path_factory):
     return write_connection(info, tmp_path_factory.mktemp("sparc") / "demo.json")
 
 
-def test_notebook_3_sparc_data(sparc_connection, tmp_path):
-    out = run_notebook("3-sparc-data.ipynb", sparc_connection, tmp_path)
+def test_notebook_3_sparc_data(sparc_connection, tmp_path, secrets, emulator):
+    out = run_notebook("3-sparc-data.ipynb", sparc_connection, tmp_path,
+                       [*secrets, *emulator.credentials])
     text = "\n".join(out)
     assert "1 dataset(s) match 'heart rate'" in text
     assert "201: Heart rate response to vagus nerve stimulation in rats" in text
@@ -60,8 +139,9 @@ def test_notebook_3_sparc_data(sparc_connection, tmp_path):
         assert f"stimulation {current} mA: mean heart rate {rate:.1f} bpm" in text
 
 
-def test_notebook_4_osparc_jobs(sparc_connection, tmp_path):
-    text = "\n".join(run_notebook("4-osparc-jobs.ipynb", sparc_connection, tmp_path))
+def test_notebook_4_osparc_jobs(sparc_connection, tmp_path, secrets, emulator):
+    text = "\n".join(run_notebook("4-osparc-jobs.ipynb", sparc_connection, tmp_path,
+                                   [*secrets, *emulator.credentials]))
     assert "finished: SUCCESS" in text
     assert re.search(r"random sleep interval: [1-9] int", text)
     assert "[PROGRESS] 1/" in text
@@ -78,9 +158,10 @@ def test_notebook_4_osparc_jobs(sparc_connection, tmp_path):
     assert "mean_heart_rate_bpm" in text
 
 
-def test_notebook_1_by_clicking_with_do_it_for_me(connection, tmp_path, monkeypatch):
+def test_notebook_1_by_clicking_with_do_it_for_me(connection, tmp_path, monkeypatch, secrets):
     monkeypatch.setenv("LABPANELS_DO_IT_FOR_ME", "1")
-    text = "\n".join(run_notebook("1-vantage6-by-clicking.ipynb", connection, tmp_path))
+    text = "\n".join(run_notebook("1-vantage6-by-clicking.ipynb", connection, tmp_path,
+                                   secrets))
     ages = _pooled("PhY-research", "age")
     assert "Logged in to" in text
     assert "all nodes online: ['PhY-research']" in text
@@ -92,16 +173,23 @@ def test_notebook_1_by_clicking_with_do_it_for_me(connection, tmp_path, monkeypa
     assert len(reasons) == 4 and any("Column 'sex' does not hold numbers" in r for r in reasons)
 
 
-def test_notebook_1_without_help_only_shows_panels(connection, tmp_path, monkeypatch):
+def test_notebook_1_without_help_only_shows_panels(connection, tmp_path, monkeypatch,
+                                                   secrets):
     monkeypatch.delenv("LABPANELS_DO_IT_FOR_ME", raising=False)
-    text = "\n".join(run_notebook("1-vantage6-by-clicking.ipynb", connection, tmp_path))
+    text = "\n".join(run_notebook("1-vantage6-by-clicking.ipynb", connection, tmp_path,
+                                   secrets))
     assert "not logged in yet" in text and "current collaboration: None" in text
     assert "PhY24-research-1!" not in text  # no password in the notebook's outputs
 
 
-def test_notebook_5_extending(connection, tmp_path):
-    text = "\n".join(run_notebook("5-extending-labpanels.ipynb", connection, tmp_path))
+def test_notebook_5_extending(connection, tmp_path, secrets):
+    text = "\n".join(run_notebook("5-extending-labpanels.ipynb", connection, tmp_path,
+                                   secrets))
+    assert "logged in as PhY24-rs1" in text
     assert "builder shows: Collaboration: PhY-research" in text
+    # its own panel is built on PanelBase: it follows the session until closed
+    assert "following the session: 1" in text
+    assert "after close(): 0 - closed: True" in text
     for org in WORKSHOP.collaborations[0].organizations:
         ages = load_csv(WORKSHOP.organization(org).data)["age"]
         assert re.search(rf"{org}\s+{ages.mean():6.1f} █+", text), org

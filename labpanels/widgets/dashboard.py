@@ -46,6 +46,14 @@ class Vantage6Dashboard(PanelBase, w.Tab):
         """The node status table (inside the collaborations tab)."""
         return self.browser.nodes
 
+    def join(self, timeout: float | None = 30.0) -> None:
+        """Wait until every panel has drawn what the session's last change asked for
+        (panels read the server on their own worker threads)."""
+        for panel in (self.login, self.browser, self.nodes, self.builder, self.progress,
+                      self.results):
+            panel.join(timeout)
+        super().join(timeout)
+
     def show_tab(self, name: str) -> None:
         """Switch to a tab: "login", "collaborations", "task" or "results"."""
         tabs = {"login": 0, "collaborations": 1, "task": 2, "results": 3}
