@@ -339,33 +339,40 @@ class ResultViewer(PanelBase, w.VBox):
                 return
             self._quiet = True
             try:
-                if options != list(self.picker.options):
-                    self.picker.options = options
-                ids = [v for _, v in options]
-                self.picker.value = self.task_id if self.task_id in ids else None
+                with self.picker.hold_sync():  # labels and choice in one message
+                    if options != list(self.picker.options):
+                        self.picker.options = options
+                    ids = [v for _, v in options]
+                    self.picker.value = self.task_id if self.task_id in ids else None
             finally:
                 self._quiet = False
 
     def _draw_tables(self, frame: Any) -> None:
+        """One table of every organization's results, then one per organization. The
+        tables are reused (a widget made and closed at once fails in the browser)."""
         old = list(self.tabs.children)
-        columns, rows = frame_rows(frame)
-        combined = Table(columns=columns, key="_row", height=200, selectable="none",
-                         empty_text="No results (yet)")
-        combined.set_rows(rows)
-        children, titles = [combined], ["All organizations"]
+        parts = [("All organizations", frame)]
         if "organization" in frame.columns and len(frame):
-            for org in dict.fromkeys(frame["organization"]):
-                mine = frame[frame["organization"] == org].drop(columns=["organization"])
-                cols, org_rows = frame_rows(mine)
-                table = Table(columns=cols, key="_row", height=160, selectable="none")
-                table.set_rows(org_rows)
-                children.append(table)
-                titles.append(str(org))
-        self.own(*children)
-        self.tabs.children = children
+            parts += [(str(org), frame[frame["organization"] == org].drop(
+                columns=["organization"])) for org in dict.fromkeys(frame["organization"])]
+        children, titles = [], []
+        for i, (title, part) in enumerate(parts):
+            columns, rows = frame_rows(part)
+            if i < len(old):
+                table = old[i]
+            else:
+                table = self.own(Table(key="_row", height=200 if i == 0 else 160,
+                                       selectable="none", empty_text="No results (yet)"))
+            with table.hold_sync():
+                table.columns = columns
+                table.set_rows(rows)
+            children.append(table)
+            titles.append(title)
+        if [id(c) for c in children] != [id(c) for c in old]:
+            self.tabs.children = children
         self.tabs.titles = titles
         self.tabs.selected_index = 0
-        for widget in old:
+        for widget in old[len(children):]:
             self.disown(widget)
 
     def _draw_failures(self, failed: list[dict]) -> None:

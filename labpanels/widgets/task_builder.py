@@ -370,7 +370,9 @@ class TaskBuilder(PanelBase, w.VBox):
         collab = self.session.collaboration
         if not collab or not self.session.logged_in:
             self._orgs = []
-            self.organizations.options = []
+            with self.organizations.hold_sync():  # labels and selection in one message
+                self.organizations.value = ()
+                self.organizations.options = []
             self.header.value = "Choose a collaboration first"
             self._update_code()
             return
@@ -676,9 +678,13 @@ class TaskBuilder(PanelBase, w.VBox):
                 return org["name"]
             return f"{org['name']} ({'no node' if org['status'] == 'no node' else 'offline'})"
 
-        self.organizations.options = [(label(o), o["id"]) for o in self._orgs]
         ids = {o["id"] for o in self._orgs}
-        self.organizations.value = tuple(i for i in selected if i in ids)
+        # one message with the labels and the selection: the browser must never see a
+        # selection of options it does not have yet
+        with self.organizations.hold_sync():
+            self.organizations.value = ()
+            self.organizations.options = [(label(o), o["id"]) for o in self._orgs]
+            self.organizations.value = tuple(i for i in selected if i in ids)
         self._update_code()
 
     def _default_organizations(self, central: bool | None = None) -> list[int]:
