@@ -189,3 +189,23 @@ def test_a_lost_answer_is_checked_before_a_resubmit(live, monkeypatch):
         builder.submit(raise_errors=True)
     live.check_pending()
     builder.close()
+
+
+def test_server_loss_is_shown_in_the_panels(live):
+    from labpanels.widgets.common import UNREACHABLE
+
+    dash = Vantage6Dashboard(live)
+    task = live.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
+    until(lambda: dash.progress.task_id == task["id"], what="progress follows the task")
+    dash.join()
+    live.server_reachable = False  # as the session sets it when its probe gets no answer
+    assert dash.login.status_text == UNREACHABLE
+    for panel in (dash.browser, dash.builder, dash.results):
+        assert (panel.message.value, panel.message.kind) == (UNREACHABLE, "error"), panel
+    if not dash.progress.finished:
+        assert dash.progress.note == UNREACHABLE
+    # the session's worker probes the (running) server and finds it back
+    until(lambda: live.server_reachable, what="server reachable again")
+    assert dash.builder.message.value == "The server answers again."
+    live.wait(task)
+    dash.close()

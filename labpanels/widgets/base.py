@@ -12,8 +12,8 @@ Every labpanels panel (and a notebook author's own) is built on :class:`PanelBas
   their failure as the panel's message.
 - ``self.own(widget)`` closes a child widget with the panel; ``self.on_close(fn)`` runs
   ``fn`` (stop a timer, a refresher …) when it closes.
-- ``self.report(exc)`` and ``with self.reporting(): ...`` turn an exception into the
-  panel's one-line message: never a traceback in the notebook.
+- ``self.report(exc)``, ``with self.reporting(): ...`` and ``self.attempt(fn, ...)``
+  turn an exception into the panel's one-line message: never a traceback in the notebook.
 - Unknown keyword arguments raise ``TypeError`` (a misspelt option is not ignored).
 
 :class:`Panel` is the base for a panel drawn by one anywidget view.
@@ -195,6 +195,13 @@ class PanelBase:
         if not self.stopping.is_set():
             self.show_message(text, "error")
         return text
+
+    def attempt(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)``, its failure shown as the panel's message (then None): for
+        button callbacks and other one-line actions."""
+        with self.reporting():
+            return fn(*args)
+        return None
 
     @contextlib.contextmanager
     def reporting(self, done: str = "") -> Iterator[None]:

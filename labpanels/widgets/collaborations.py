@@ -36,7 +36,7 @@ class CollaborationBrowser(PanelBase, w.VBox):
         self.message = Message()
         refresh = w.Button(description="Refresh", icon="refresh",
                            layout=w.Layout(width="auto"))
-        refresh.on_click(lambda _: self._safely(self.refresh))
+        refresh.on_click(lambda _: self.attempt(self.refresh))
         super().__init__([
             w.HBox([w.Label("Collaborations"), refresh]), self.collaborations,
             self.summary, w.Label("Organizations"), self.organizations,
@@ -49,7 +49,7 @@ class CollaborationBrowser(PanelBase, w.VBox):
         self.follow(self.session, self._nodes_changed, "node_status")
         follow_reachability(self, self.session)
         if self.session.logged_in:
-            self._safely(self.refresh)
+            self.attempt(self.refresh)
 
     # -- actions ---------------------------------------------------------------------
     def refresh(self) -> None:
@@ -73,13 +73,9 @@ class CollaborationBrowser(PanelBase, w.VBox):
         return self.session.select(collaboration)
 
     # -- reactions ---------------------------------------------------------------------
-    def _safely(self, action: Any, *args: Any) -> None:
-        with self.reporting():
-            action(*args)
-
     def _picked(self, change: Any) -> None:
         if change["new"]:
-            self._safely(self.select, change["new"][0])
+            self.attempt(self.select, change["new"][0])
 
     def _logged_in(self, _change: Any) -> None:
         for table in (self.collaborations, self.organizations, self.nodes):

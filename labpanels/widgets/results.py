@@ -130,7 +130,7 @@ class ResultViewer(PanelBase, w.VBox):
         self.failed: list[dict] = []
         self.picker = w.Dropdown(options=[], layout=w.Layout(width="100%"))
         refresh = w.Button(description="Refresh", icon="refresh", layout=w.Layout(width="auto"))
-        refresh.on_click(lambda _: self._safely(self._reload))
+        refresh.on_click(lambda _: self.attempt(self._reload))
         self.status = w.Label()
         self.tabs = w.Tab()
         self.download = Download(self.csv, on_error=self.report)
@@ -166,9 +166,9 @@ class ResultViewer(PanelBase, w.VBox):
         self.follow(self.session, self._last_task, "last_task")
         follow_reachability(self, self.session)
         if self.session.logged_in and self.session.collaboration:
-            self._safely(self.refresh_tasks)
+            self.attempt(self.refresh_tasks)
         if task is not None:
-            self._safely(self.show, task)
+            self.attempt(self.show, task)
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -387,13 +387,6 @@ class ResultViewer(PanelBase, w.VBox):
             self.log_view.show("", title="")
 
     # -- reactions -----------------------------------------------------------------------
-    def _safely(self, action: Callable[..., Any], *args: Any) -> None:
-        with self.reporting():
-            action(*args)
-
-    def _error(self, exc: Exception) -> None:
-        self.report(exc)
-
     def _reload(self) -> None:
         self.refresh_tasks()
         if self.task_id is not None:
