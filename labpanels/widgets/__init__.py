@@ -1,5 +1,6 @@
 """The panels. Each takes a session (or the UserClient facade) and stays in sync with the
-other panels through it; everything a panel does is also a plain method call."""
+other panels through it; everything a panel does is also a plain method call. Every
+panel is built on :class:`PanelBase` (see ``base.py``), and so can yours."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import importlib
 from typing import Any
 
 _LAZY = {
+    "PanelBase": ".base",
+    "Panel": ".base",
     "Table": ".table",
     "LoginPanel": ".login",
     "CollaborationBrowser": ".collaborations",
