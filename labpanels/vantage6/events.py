@@ -154,6 +154,7 @@ class Worker:
         self._tick = tick or (lambda: 3600.0)
         self.stopped = threading.Event()
         self._busy = False
+        self._tick_asked = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -166,8 +167,10 @@ class Worker:
             self._cond.notify()
 
     def wake(self) -> None:
-        """Run ``tick`` now (e.g. when what it watches changed)."""
+        """Run ``tick`` soon, after the job under way or queued first (e.g. when what it
+        watches changed)."""
         with self._cond:
+            self._tick_asked = True
             self._cond.notify()
 
     def idle(self) -> bool:
@@ -179,10 +182,11 @@ class Worker:
         next_tick = time.monotonic()
         while not self.stopped.is_set():
             with self._cond:
-                if not self._jobs:
+                if not self._jobs and not self._tick_asked:
                     self._cond.wait(max(0.0, next_tick - time.monotonic()))
                 if self.stopped.is_set():
                     return
+                asked, self._tick_asked = self._tick_asked, False
                 job = None
                 if self._jobs:
                     key = next(iter(self._jobs))
@@ -191,7 +195,7 @@ class Worker:
             try:
                 if job is not None:
                     job()
-                if job is None or time.monotonic() >= next_tick:
+                if job is None or asked or time.monotonic() >= next_tick:
                     next_tick = time.monotonic() + max(0.05, self._tick())
             except Exception:  # one failed job must not end the worker
                 log.exception("background job failed")
