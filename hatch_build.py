@@ -25,7 +25,8 @@ STATIC = "labpanels/static"
 def _sources(js: Path) -> list[Path]:
     """Every file whose change changes the built assets."""
     files = [p for p in js.iterdir() if p.suffix in (".js", ".css", ".mjs") and p.is_file()]
-    files += [p for p in (js / "lib").rglob("*.js")] if (js / "lib").is_dir() else []
+    if (js / "lib").is_dir():
+        files += [p for p in (js / "lib").rglob("*") if p.suffix in (".js", ".css")]
     files += [p for p in (js / "package.json", js / "package-lock.json") if p.exists()]
     return files
 

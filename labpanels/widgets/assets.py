@@ -22,14 +22,17 @@ __all__ = ["asset"]
 _PACKAGED = Path(__file__).resolve().parent.parent / "static"
 _ROOT = Path(__file__).resolve().parent.parent.parent
 _SOURCE = _ROOT / "js"
-_IMPORT = re.compile(r"^\s*(import\s[^;]*?\bfrom\s|import\s*['\"]|export\s[^;]*?\bfrom\s)", re.M)
+_IMPORT = re.compile(
+    r"^\s*(import\s[^;]*?\bfrom\s|import\s*['\"]|export\s[^;]*?\bfrom\s|@import\s)", re.M)
 
 
 def _sources_of(name: str) -> list[Path]:
-    """The source files a built asset is made of: the file and, for a module, js/lib."""
+    """The source files a built asset is made of: the file and what it may import from
+    js/lib (modules for a view, stylesheets for a stylesheet)."""
     files = [_SOURCE / name]
-    if name.endswith(".js") and (_SOURCE / "lib").is_dir():
-        files += list((_SOURCE / "lib").rglob("*.js"))
+    suffix = Path(name).suffix
+    if suffix in (".js", ".css") and (_SOURCE / "lib").is_dir():
+        files += list((_SOURCE / "lib").rglob(f"*{suffix}"))
     return files
 
 
@@ -45,7 +48,7 @@ def asset(name: str) -> Path:
         built_at = built.stat().st_mtime
         if all(p.stat().st_mtime <= built_at for p in _sources_of(name) if p.exists()):
             return built
-    if name.endswith(".js") and _IMPORT.search(source.read_text(encoding="utf-8")):
+    if name.endswith((".js", ".css")) and _IMPORT.search(source.read_text(encoding="utf-8")):
         warnings.warn(
             f"labpanels: js/{name} imports other modules and its bundle in labpanels/static "
             "is missing or older than js/: run `make js` (or `npm --prefix js run build`), "
