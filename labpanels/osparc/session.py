@@ -389,23 +389,29 @@ class OsparcSession(SessionState):
 
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A call the user made: ``busy`` while it runs, its failure in ``last_error``."""
+        with self.working():
+            return self._send(method, path, **kwargs)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One request with the credentials' errors worded; for background polls too,
+        which must not flip ``busy`` or clear ``last_error`` at every tick."""
         if self.http.session.auth is None:
             raise MissingCredentials(
                 "no o²S²PARC API key/secret: pass key= and secret=, call login(), or set "
                 "OSPARC_API_KEY/OSPARC_API_SECRET (or O2SPARC_USERNAME/O2SPARC_PASSWORD)"
             )
-        with self.working():
-            try:
-                return self.http.call(method, path, **kwargs)
-            except AuthenticationError as exc:
-                raise AuthenticationError(
-                    exc.status,
-                    exc.method,
-                    exc.url,
-                    f"o²S²PARC at {self.url} refused API key {self.api_key!r} and its secret "
-                    f"({exc.message})",
-                    exc.body,
-                ) from None
+        try:
+            return self.http.call(method, path, **kwargs)
+        except AuthenticationError as exc:
+            raise AuthenticationError(
+                exc.status,
+                exc.method,
+                exc.url,
+                f"o²S²PARC at {self.url} refused API key {self.api_key!r} and its secret "
+                f"({exc.message})",
+                exc.body,
+            ) from None
 
     def login(self, key: str, secret: str) -> dict:
         """Use these credentials from now on and check them; return the profile."""
@@ -688,11 +694,12 @@ class OsparcSession(SessionState):
         """The job's status (one ``:inspect`` request), as the server sends it. Updates
         the job's record (``job``, when it is the current one)."""
         tracked = self._track(job)
-        return self._inspect(tracked)
+        with self.working():
+            return self._inspect(tracked)
 
     def _inspect(self, tracked: _Tracked) -> dict:
         path = f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
-        status = self._call("POST", f"{path}:inspect")
+        status = self._send("POST", f"{path}:inspect")  # the poller: quiet
         self._observe(tracked, status)
         return status
 
