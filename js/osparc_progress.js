@@ -12,8 +12,13 @@ function duration(seconds) {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
 }
 
-function render({ model, el }) {
-  el.classList.add("lp-panel", "lp-osparc-progress");
+const KINDS = { SUCCESS: "ok", FAILED: "error", ABORTED: "error", STARTED: "running",
+  PENDING: "waiting", PUBLISHED: "waiting", NOT_STARTED: "waiting", WAITING_FOR_RESOURCES: "waiting" };
+
+function render({ model, el: host }) {
+  const el = document.createElement("div");
+  el.className = "lp-theme lp-panel lp-osparc-progress";
+  host.append(el);
   const head = document.createElement("div");
   head.className = "lp-op-head";
   const title = document.createElement("span");
@@ -39,6 +44,7 @@ function render({ model, el }) {
   const note = document.createElement("div");
   note.className = "lp-op-note";
   note.setAttribute("role", "status");
+  note.setAttribute("aria-live", "polite");
   el.append(head, track, note);
 
   let syncedAt = performance.now();
@@ -56,6 +62,9 @@ function render({ model, el }) {
     title.textContent = jobId ? `${model.get("solver_label")} · job ${jobId.slice(0, 8)}` : "No job yet";
     title.title = jobId;
     chip.className = `lp-status lp-status-${state.replace(/[^a-z0-9]+/gi, "-").toLowerCase() || "none"}`;
+    chip.dataset.statusKind = KINDS[state] || "idle";
+    track.dataset.statusKind = KINDS[state] || "idle";
+    track.title = state ? `${state} ${model.get("progress_text")}` : "no job";
     chip.textContent = state || "—";
     fill.style.width = `${progress}%`;
     fill.dataset.state = state;
@@ -68,7 +77,7 @@ function render({ model, el }) {
     tick();
   }
 
-  stop.addEventListener("click", () => model.send({ type: "stop" }));
+  stop.addEventListener("click", () => model.send({ type: "action", name: "stop", args: {} }));
   for (const name of ["state", "progress", "progress_text", "job_id", "solver_label", "running", "stop_sent", "message", "message_kind"]) {
     model.on(`change:${name}`, draw);
   }

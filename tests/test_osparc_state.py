@@ -91,7 +91,7 @@ def test_a_failed_job_shows_its_real_progress_its_error_and_why_no_outputs(ospar
     assert job["error"] == viewer.error == "Failing after sleep as requested"
     assert job["outputs"] is None
     assert job["outputs_note"] == "the job failed: Failing after sleep as requested"
-    assert viewer.table.empty_text == "No outputs: the job failed: Failing after sleep as requested"
+    assert viewer.outputs_empty == "No outputs: the job failed: Failing after sleep as requested"
     viewer.join()
     assert viewer.log and viewer.error_line >= 0
 
@@ -114,7 +114,7 @@ def test_an_aborted_job_says_stopped_and_its_progress(osparc, workdir):
     bar._handle_custom_msg({"type": "stop"}, [])  # the Stop button
     assert bar.wait(10) == "ABORTED" == viewer.state == osparc.job["state"]
     assert 0 < bar.progress < 100 and bar.progress_text == f"stopped at {bar.progress} %"
-    assert viewer.table.empty_text == "No outputs: the job was stopped before it finished"
+    assert viewer.outputs_empty == "No outputs: the job was stopped before it finished"
     assert osparc.job["elapsed"] > 0
 
 
@@ -172,7 +172,7 @@ def test_loads_never_run_on_the_pollers_thread_and_the_end_is_never_missed(ospar
     osparc.wait(second)
     viewer.join()
     assert where and not any(name.startswith(POLLER) for name in where)
-    assert viewer.state == "SUCCESS" and viewer.heading.value == f"Job {second['id']}: SUCCESS"
+    assert viewer.state == "SUCCESS" and viewer.heading == f"Job {second['id']}: SUCCESS"
     assert [e["text"] for e in viewer.log] == original_log(second)
     assert viewer.outputs == osparc.job["outputs"]
 

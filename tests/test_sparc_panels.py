@@ -23,7 +23,6 @@ from labpanels.widgets import DatasetPicker, JobBuilder, OsparcJobProgress, Ospa
 from labpanels.widgets.assets import asset
 from labpanels.widgets.osparc_jobs import (
     InvalidInputs,
-    LogLines,
     PortField,
     log_level,
     port_kind,
@@ -379,7 +378,8 @@ def test_html_shaped_names_stay_plain_text():
     assert EVIL in state  # as data, for textContent; never markup the page parses
 
 
-@pytest.mark.parametrize("name", ["filetree.js", "osparc_progress.js", "table.js", "logview.js"])
+@pytest.mark.parametrize("name", ["filetree.js", "osparc_progress.js", "table.js", "logview.js",
+                                  "osparc_viewer.js"])
 def test_front_ends_never_parse_text_as_html(name):
     source = asset(name).read_text()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
@@ -402,7 +402,7 @@ def test_front_ends_never_parse_text_as_html(name):
     [
         (FileTree, "filetree.js"),
         (OsparcJobProgress, "osparc_progress.js"),
-        (LogLines, "logview.js"),
+        (OsparcResultViewer, "osparc_viewer.js"),
     ],
 )
 def test_front_ends_read_every_synced_trait(widget, name):
@@ -413,7 +413,7 @@ def test_front_ends_read_every_synced_trait(widget, name):
         - set(w.DOMWidget.class_trait_names(sync=True))
         - {"_esm", "_css", "_anywidget_id"}
     )
-    unread = [n for n in own if f'"{n}"' not in source]
+    unread = [n for n in own if f'"{n}"' not in source and f"change:{n}" not in source]
     assert own and not unread
 
 
@@ -587,16 +587,22 @@ def test_stop_button_aborts_a_running_job(osparc, workdir):
 
 
 # --------------------------------------------------------------------------- results
+def shown_log(viewer) -> list[str]:
+    """The lines the view shows: the filters are applied in the browser to the lines it
+    holds, by the same rule as ``visible_log``."""
+    return [e["text"] for e in viewer.visible_log()]
+
+
 def test_result_viewer_outputs_types_and_filterable_logs(osparc, workdir, tmp_path):
     osparc.select_solver(SLEEPER, "2.0.2")
     viewer = OsparcResultViewer(osparc)
     job = osparc.submit({"input_1": workdir / "number.txt", "input_2": 4, "input_3": False})
-    assert "results appear when it ends" in viewer.heading.value
+    assert "results appear when it ends" in viewer.heading
     osparc.wait(job)  # the session's job ends: the viewer shows it at once ...
     assert viewer.state == "SUCCESS" and viewer.error == ""
     assert type(viewer.outputs["output_2"]) is int
     viewer.join()  # ... and reads the log file on its own worker, not the session's poller
-    rows = {r["name"]: r for r in viewer.table.rows}
+    rows = {r["name"]: r for r in viewer.output_table}
     assert rows["output_2"]["type"] == "integer"
     assert rows["output_2"]["value"] == str(viewer.outputs["output_2"])
     assert rows["output_1"]["type"] == "file (text/plain)"
@@ -604,30 +610,46 @@ def test_result_viewer_outputs_types_and_filterable_logs(osparc, workdir, tmp_pa
     assert rows["output_2"]["title"] == "Random sleep interval"
     texts = [e["text"] for e in viewer.log]
     assert sum("[PROGRESS]" in t for t in texts) == 3 and viewer.error_line == -1
-    assert (
-        viewer.lines.lines == texts and viewer.counts.value == f"{len(texts)} of {len(texts)} lines"
-    )
+    assert shown_log(viewer) == texts and sum(viewer.level_counts().values()) == len(texts)
     only = viewer.filter_log(text="progress")
-    assert len(only) == 3 and viewer.lines.lines == [e["text"] for e in only]
-    assert viewer.filter_log(["ERROR"], "") == [] and viewer.lines.lines == []
-    assert viewer.level_boxes["INFO"].value is False
-    viewer.level_boxes["INFO"].value = True  # a tick in the panel
-    assert len(viewer.lines.lines) == len(texts) - sum(e["level"] != "INFO" for e in viewer.log)
+    assert len(only) == 3 and viewer.query == "progress"
+    assert viewer.filter_log(["ERROR"], "") == [] and viewer.levels == ["ERROR"]
+    # a tick in the panel: the view sends the levels it shows ticked
+    viewer._handle_custom_msg({"type": "action", "name": "filter_log",
+                               "args": {"levels": ["INFO", "ERROR"]}}, [])
+    assert viewer.levels == ["INFO", "ERROR"]
+    assert len(shown_log(viewer)) == sum(e["level"] in ("INFO", "ERROR") for e in viewer.log)
     with pytest.raises(ValueError, match="unknown level"):
         viewer.filter_log(["LOUD"])
+    viewer._handle_custom_msg({"type": "action", "name": "filter_log",
+                               "args": {"levels": ["LOUD"]}}, [])
+    assert viewer.message_kind == "error" and "unknown level" in viewer.message.lower()
+    viewer._handle_custom_msg({"type": "action", "name": "_reset_log", "args": {}}, [])
+    assert viewer.log and "unknown action" in viewer.message  # only public methods
     (saved,) = viewer.download(dest=tmp_path / "outputs")
     assert saved == tmp_path / "outputs" / "output_1" / "single_number.txt"
     assert saved.read_text().strip().isdigit()
+    # the Download button: the selection and the folder come with the action
+    viewer._handle_custom_msg({"type": "action", "name": "select_outputs",
+                               "args": {"names": ["output_1", "nope"]}}, [])
+    assert viewer.selected_outputs == ["output_1"]
+    viewer._handle_custom_msg({"type": "action", "name": "download",
+                               "args": {"dest": str(tmp_path / "clicked")}}, [])
+    viewer.join()
+    assert (tmp_path / "clicked" / "output_1" / "single_number.txt").is_file()
+    assert viewer.message.startswith("Saved 1 file(s)")
 
 
 def test_result_viewer_shows_the_log_live_then_the_whole_file(osparc, workdir):
     osparc.select_solver(SLEEPER, "2.0.2")
     quiet = OsparcResultViewer(osparc, live_log=False)
     viewer = OsparcResultViewer(osparc)
+    sent = messages_of(viewer)
     job = osparc.submit({"input_1": workdir / "number.txt", "input_2": 20, "input_3": False})
     until(lambda: any("[PROGRESS]" in e["text"] for e in viewer.log), 20, "a live log line")
     assert osparc.status(job)["state"] == "STARTED" and viewer.state != "SUCCESS"
-    assert viewer.lines.lines == [e["text"] for e in viewer.log]  # shown as they come
+    appended = [row for m in sent if m["type"] == "log_append" for row in m["rows"]]
+    assert [text for _, text in appended] == [e["text"] for e in viewer.log]  # only new lines
     assert all(e["time"] == "" for e in viewer.log)  # the stream carries no timestamps
     assert quiet.log == []
     osparc.wait(job)
@@ -637,6 +659,49 @@ def test_result_viewer_shows_the_log_live_then_the_whole_file(osparc, workdir):
     full = osparc.log_lines(job)
     assert [e["text"] for e in viewer.log] == full == [e["text"] for e in quiet.log]
     assert all(e["time"] for e in viewer.log)  # the log file's lines, with their times
+    epoch = viewer.log_epoch
+    shown = [row for m in sent if m["type"] == "log_append" and m["epoch"] == epoch
+             for row in m["rows"]]
+    assert [text for _, text in shown] == full  # the view's store holds the file's lines
+
+
+def test_live_log_wire_cost_is_linear(osparc, workdir, monkeypatch):
+    """10,000 live lines arriving in batches cost at most twice their own size in the
+    comm messages the viewer sends (state updates and custom messages): each line
+    travels once, however long the log grows."""
+    lines = [f"2026-12-02T01:{i // 600 % 60:02d}:{i // 10 % 60:02d} [INFO] step {i} of 10000: "
+             f"reading block {i * 7 % 1000} of input" for i in range(10_000)]
+    own_size = sum(len(t) + 1 for t in lines)
+
+    def stream_log(job, on_open=None):
+        for start in range(0, len(lines), 250):  # 40 batches, 0.22 s apart: many flushes
+            yield from lines[start:start + 250]
+            time.sleep(0.22)
+
+    osparc.select_solver(SLEEPER, "2.0.2")
+    viewer = OsparcResultViewer(osparc)
+    wire: list[int] = []
+    original = viewer._send
+
+    def counting(msg, buffers=None):
+        wire.append(len(json.dumps(msg, ensure_ascii=False).encode()))
+        return original(msg, buffers)
+
+    monkeypatch.setattr(viewer, "_send", counting)
+    monkeypatch.setattr(osparc, "stream_log", stream_log)
+    job = osparc.submit({"input_1": workdir / "long.txt", "input_2": 200})
+    try:
+        until(lambda: len(viewer.log) == len(lines), 30, "10,000 live lines")
+        appends = sum(1 for n in wire if n > 1000)
+        total = sum(wire)
+        print(f"\nlive log: {len(lines)} lines, {own_size} bytes of text, {total} bytes on "
+              f"the wire in {len(wire)} messages ({appends} appends): {total / own_size:.2f}x")
+        assert appends >= 10  # it did arrive in batches
+        assert total <= 2 * own_size
+        # the old way (the whole log resent at each of those updates) would have cost:
+        assert total * 5 < own_size * appends / 2
+    finally:
+        osparc.stop(job)
 
 
 def test_failed_job_shows_its_error_and_the_highlighted_line(osparc, workdir):
@@ -651,16 +716,13 @@ def test_failed_job_shows_its_error_and_the_highlighted_line(osparc, workdir):
     assert viewer.state == "FAILED"  # the same state as the bar, at the same moment
     viewer.join()  # the log is read on the viewer's worker
     assert viewer.error == "Failing after sleep as requested"
-    assert viewer.error_box.value == "Job FAILED: Failing after sleep as requested"
-    assert viewer.error_box.kind == "error"
+    assert viewer.error_text == "Job FAILED: Failing after sleep as requested"
     line = viewer.log[viewer.error_line]
     assert line["level"] == "ERROR" and line["text"].endswith("Failing after sleep as requested")
-    (marked,) = viewer.lines.highlight
-    assert viewer.lines.lines[marked] == line["text"]
     viewer.filter_log(["ERROR"])
-    assert viewer.lines.highlight == [0] and len(viewer.lines.lines) == 1
+    assert viewer.error_line in [e["n"] for e in viewer.visible_log()]
     assert viewer.outputs == {}
-    assert viewer.table.empty_text == "No outputs: the job failed: Failing after sleep as requested"
+    assert viewer.outputs_empty == "No outputs: the job failed: Failing after sleep as requested"
 
 
 def test_no_secret_in_any_widget_state(osparc, emulator, workdir):
@@ -673,9 +735,11 @@ def test_no_secret_in_any_widget_state(osparc, emulator, workdir):
     assert secret not in state and key not in state
 
 
-def test_log_lines_widget_renders_as_text_only():
-    view = LogLines(lines=[EVIL], highlight=[0])
-    assert view.get_state()["lines"] == [EVIL]
+def test_log_lines_travel_as_data_for_text_content(osparc):
+    viewer = OsparcResultViewer(osparc)
+    sent = messages_of(viewer)
+    viewer._append_log([EVIL])
+    assert sent[-1]["rows"] == [["INFO", EVIL]]
     assert "textContent" in asset("logview.js").read_text()
 
 
@@ -690,7 +754,7 @@ def test_panels_stay_with_the_newest_job(osparc, workdir):
     assert viewer.state == "SUCCESS" and viewer.outputs
     osparc.stop(first)  # a status of the earlier job does not pull the panels back
     assert bar.job_id == second["id"] and bar.state == "SUCCESS"
-    assert viewer.heading.value == f"Job {second['id']}: SUCCESS"
+    assert viewer.heading == f"Job {second['id']}: SUCCESS"
     bar.follow(first["id"])  # unless asked
     until(lambda: bar.state == "ABORTED", what="ABORTED")
     viewer.load(first)

@@ -14,11 +14,11 @@ import os
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import anywidget
 import ipywidgets as w
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
@@ -29,8 +29,7 @@ from ..waiting import Stopped, poll
 from .assets import asset
 from .base import Panel, PanelBase
 from .common import Message, friendly
-from .sparc_picker import ClosesTree
-from .table import Table, column
+from .sparc_picker import ClosesTree, dispatch_action
 
 __all__ = [
     "JobBuilder",
@@ -612,7 +611,7 @@ def _version_key(version: str) -> tuple:
 
 
 # --------------------------------------------------------------------------- progress
-class OsparcJobProgress(ClosesTree, Panel):
+class OsparcJobProgress(Panel):
     """A live bar for the session's current o²S²PARC job: progress, state, elapsed time
     and Stop.
 
@@ -623,7 +622,7 @@ class OsparcJobProgress(ClosesTree, Panel):
     """
 
     _esm = asset("osparc_progress.js")
-    _css = asset("panels.css")
+    _css = asset("osparc_progress.css")
 
     job_id = Unicode("").tag(sync=True)
     solver_label = Unicode("").tag(sync=True)
@@ -738,25 +737,16 @@ class OsparcJobProgress(ClosesTree, Panel):
         self._derived = False
 
     def _on_message(self, _widget: Any, content: dict, _buffers: list) -> None:
-        if content.get("type") == "stop":
-            with self.reporting():
-                self.stop()
+        if content.get("type") == "stop":  # the message of earlier views
+            content = {"type": "action", "name": "stop"}
+        dispatch_action(self, content, frozenset({"stop", "refresh"}))
 
 
 # --------------------------------------------------------------------------- results
-class LogLines(anywidget.AnyWidget):
-    """Log lines as text (the shared ``logview.js``); ``highlight`` marks lines by index."""
-
-    _esm = asset("logview.js")
-    _css = asset("panels.css")
-
-    title = Unicode("").tag(sync=True)
-    lines = List(Unicode()).tag(sync=True)
-    highlight = List(Int()).tag(sync=True)
-    empty_text = Unicode("No log yet").tag(sync=True)
+OUTPUT_COLUMNS = ["name", "title", "type", "value"]
 
 
-class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
+class OsparcResultViewer(Panel):
     """A finished job's outputs (name, server type, value; files downloadable) and its
     log, filterable by level and text, with the error of a failed job shown first.
 
@@ -767,71 +757,40 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
     job failed), ``outputs`` (values with the server's own types), ``log`` (every line:
     ``n``, ``time``, ``level``, ``text``), ``levels`` and ``query`` (the log filters),
     ``error_line`` (index into ``log``; -1 when none).
+
+    One anywidget (``osparc_viewer.js``). The log travels to the browser as append
+    messages carrying only the new lines (``log_append``: ``start`` and rows of
+    ``[level, text]``), applied once per model in the view module's ``initialize``: a
+    live log of n lines costs about its own size on the wire, not n²/2.
     """
 
-    state = Unicode("")
-    error = Unicode("")
+    _esm = asset("osparc_viewer.js")
+    _css = asset("osparc_viewer.css")
+
+    heading = Unicode("No job yet").tag(sync=True)
+    state = Unicode("").tag(sync=True)
+    error = Unicode("").tag(sync=True)
     outputs = Dict()
+    output_rows = List().tag(sync=True)  # rows as lists, in OUTPUT_COLUMNS order
+    outputs_empty = Unicode("No job yet").tag(sync=True)
+    selected_outputs = List(Unicode()).tag(sync=True)
+    dest = Unicode("").tag(sync=True)
     log = List()
-    levels = List(Unicode(), default_value=list(LEVELS))
-    query = Unicode("")
-    error_line = Int(-1)
+    levels = List(Unicode(), default_value=list(LEVELS)).tag(sync=True)
+    query = Unicode("").tag(sync=True)
+    error_line = Int(-1).tag(sync=True)
+    log_empty = Unicode("No log yet").tag(sync=True)
+    log_key = Unicode("").tag(sync=True)  # names this model's log store in the page
+    log_epoch = Int(0)  # which log the lines sent belong to (a new job: a new epoch)
+
+    _actions = frozenset({"load", "download", "filter_log", "select_outputs"})
 
     def __init__(self, session: OsparcSession, job: Any = None, *, live_log: bool = True,
                  **kwargs: Any) -> None:
-        self.check_options(kwargs)
+        super().__init__(**kwargs)
         self.session = session
         self.live_log = live_log
-        self.heading = w.Label("No job yet")
-        self.heading.add_class("lp-detail-title")
-        self.error_box = Message()
-        self.error_box.add_class("lp-error-banner")
-        self.error_box.add_class("lp-wrap")
-        self.table = Table(
-            columns=[
-                column("name", "Output", width="110px"),
-                column("title", "Title", width="minmax(120px, 2fr)"),
-                column("type", "Type", width="100px"),
-                column("value", "Value", width="minmax(120px, 2fr)"),
-            ],
-            key="name",
-            height=120,
-            selectable="multi",
-            empty_text="No job yet",
-        )
-        self.dest = w.Text(
-            placeholder="./osparc-outputs/<job id>",
-            description="Save to",
-            layout=w.Layout(flex="1 1 auto"),
-        )
-        download = w.Button(
-            description="Download files",
-            icon="download",
-            layout=w.Layout(width="auto"),
-            tooltip="Download the selected file outputs (all when none)",
-        )
-        self.level_boxes = {
-            lv: w.Checkbox(value=True, description=lv, indent=False, layout=w.Layout(width="110px"))
-            for lv in LEVELS
-        }
-        self.search_box = w.Text(placeholder="Filter log lines…", layout=w.Layout(width="240px"))
-        self.counts = w.Label()
-        self.lines = LogLines(title="Log")
-        reload = w.Button(description="Reload", icon="refresh", layout=w.Layout(width="auto"))
-        self.message = Message()
-        super().__init__(
-            [
-                w.HBox([self.heading, reload]),
-                self.error_box,
-                self.table,
-                w.HBox([self.dest, download]),
-                w.HBox([*self.level_boxes.values(), self.search_box, self.counts]),
-                self.lines,
-                self.message,
-            ],
-            **kwargs,
-        )
-        self.add_class("lp-panel")
+        self.log_key = uuid.uuid4().hex
         self._job: dict = {}  # the session's job as last shown
         self._current = ""  # its id
         self._loaded: tuple[str, str] | None = None  # (job id, state) whose log is shown
@@ -840,12 +799,7 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
         self._titles: dict[tuple[str, str], dict[str, str]] = {}
         self._show_lock = threading.RLock()  # status, outputs and log change together
         self._load_lock = threading.Lock()  # one log load at a time
-        download.on_click(lambda _: self.later(self.download))
-        reload.on_click(lambda _: self.later(self.load))
-        for box in self.level_boxes.values():
-            box.observe(self._levels_ticked, names=["value"])
-        self.search_box.observe(self._typed, names=["value"])
-        self.observe(self._refilter, names=["levels", "query", "log"])
+        self.on_msg(self._on_message)
         self.on_close(self._stop_stream)
         self.follow(session, self._job_changed, "job")
         if job is not None:
@@ -853,6 +807,48 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
                 session.follow_job(job)
         if session.job:
             self._show(session.job)
+
+    # -- messages from the view -----------------------------------------------------------
+    def _on_message(self, _widget: Any, content: dict, buffers: list) -> None:
+        kind = content.get("type")
+        if kind == "log_sync":
+            self._log_sync(int(content.get("epoch", -1)), int(content.get("have", 0)))
+        elif kind == "action":
+            dispatch_action(self, content, self._actions, later=("load", "download"))
+
+    # -- the log on the wire ---------------------------------------------------------------
+    def _send_log(self, start: int, entries: list[dict]) -> None:
+        if entries and self.comm is not None:
+            self.send({"type": "log_append", "epoch": self.log_epoch, "start": start,
+                       "rows": [[e["level"], e["text"]] for e in entries]})
+
+    def _reset_log(self, entries: list[dict]) -> None:
+        """Replace the whole log (a new job, or the log file replacing other lines)."""
+        self.log_epoch += 1
+        self.log = entries
+        if self.comm is not None:
+            self.send({"type": "log_reset", "epoch": self.log_epoch})
+        self._send_log(0, entries)
+
+    def _append_log(self, texts: list[str]) -> None:
+        """Add live lines: only they travel to the browser."""
+        start = len(self.log)
+        new = [{"n": start + i, "time": "", "level": log_level(t), "text": t}
+               for i, t in enumerate(texts)]
+        self.log = self.log + new
+        self._send_log(start, new)
+
+    def _log_sync(self, epoch: int, have: int) -> None:
+        """A view's model (new, or out of step) has ``have`` lines of log ``epoch``."""
+        with self._show_lock:
+            if epoch == self.log_epoch and have == len(self.log):
+                return
+            if epoch == self.log_epoch and 0 <= have < len(self.log):
+                self._send_log(have, self.log[have:])
+                return
+            if self.comm is not None:
+                self.send({"type": "log_reset", "epoch": self.log_epoch})
+            self._send_log(0, self.log)
 
     # -- loading -----------------------------------------------------------------------
     def load(self, job: Any = None) -> dict:
@@ -881,10 +877,10 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
             if job_id != self._current:  # another job: start afresh
                 self._stop_stream()
                 self._current, self._loaded, self._live = job_id, None, ""
-                self.error, self.outputs, self.log, self.error_line = "", {}, [], -1
-                self.error_box.clear()
-                self.table.set_rows([])
-                self.lines.empty_text = "No log yet"
+                self.error, self.outputs, self.error_line = "", {}, -1
+                self.output_rows, self.selected_outputs = [], []
+                self._reset_log([])
+                self.log_empty = "No log yet"
             self._job = job
             self.state = state
             self._show_state(job)
@@ -903,28 +899,31 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
     def _show_state(self, job: Mapping[str, Any]) -> None:
         job_id, state = _job_id(job), str(job.get("state") or "")
         if state in DONE_STATES:
-            self.heading.value = f"Job {job_id}: {state}"
+            self.heading = f"Job {job_id}: {state}"
         else:
-            self.heading.value = f"Job {job_id} is {state}: results appear when it ends"
+            self.heading = f"Job {job_id} is {state}: results appear when it ends"
         if state in DONE_STATES and state != "SUCCESS":
             self.error = str(job.get("error") or "no message from the server; see the log below")
-            self.error_box.show(f"Job {state}: {self.error}", "error")
         else:
             self.error = ""
-            self.error_box.clear()
         self._show_outputs(job)
         if job.get("poll_error"):
-            self.message.show(f"Not up to date: {job['poll_error']}", "error")
-        elif self.message.value.startswith("Not up to date"):
-            self.message.clear()
+            self.show_message(f"Not up to date: {job['poll_error']}", "error")
+        elif self.message.startswith("Not up to date"):
+            self.show_message("", "info")
+
+    @property
+    def error_text(self) -> str:
+        """The banner of a failed job (``Job FAILED: …``; "" otherwise)."""
+        return f"Job {self.state}: {self.error}" if self.error else ""
 
     def _show_outputs(self, job: Mapping[str, Any]) -> None:
         results = job.get("outputs") if job.get("state") == "SUCCESS" else None
         if not results:
             note = str(job.get("outputs_note") or "")
             self.outputs = {}
-            self.table.set_rows([])
-            self.table.empty_text = f"No outputs: {note}" if note else "No outputs"
+            self.output_rows = []
+            self.outputs_empty = f"No outputs: {note}" if note else "No outputs"
             return
         titles = self._titles.get((str(job.get("solver")), str(job.get("version")))) or {}
         self.outputs = dict(results)
@@ -936,8 +935,14 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
                 kind = f"file ({value.get('content_type') or '?'})"
             else:
                 shown = json.dumps(value) if not isinstance(value, str) else value
-            rows.append({"name": name, "title": titles.get(name, ""), "type": kind, "value": shown})
-        self.table.set_rows(rows)
+            rows.append([name, titles.get(name, ""), kind, shown])
+        if rows != self.output_rows:
+            self.output_rows = rows
+
+    @property
+    def output_table(self) -> list[dict]:
+        """The outputs as the table shows them (name, title, type, value)."""
+        return [dict(zip(OUTPUT_COLUMNS, row, strict=True)) for row in self.output_rows]
 
     def _read_titles(self, solver: tuple[str, str]) -> None:
         """The output ports' titles of a solver (once per solver), then the rows again."""
@@ -977,9 +982,17 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
                 if job_id != self._current:
                     return
                 self._loaded = (job_id, state)
-                self.lines.empty_text = empty
+                self.log_empty = empty
                 self.error_line = self._find_error_line(entries)
-                self.log = entries
+                old = self.log
+                same = (len(old) <= len(entries) and all(
+                    a["text"] == b["text"] and a["level"] == b["level"]
+                    for a, b in zip(old, entries, strict=False)))
+                if same and old:  # the live lines are the file's first: send the rest only
+                    self.log = entries
+                    self._send_log(len(old), entries[len(old):])
+                else:
+                    self._reset_log(entries)
 
     def _read_live_log(self, job: Any, job_id: str) -> None:
         """Read the running job's log stream (on a thread of its own) into ``log``."""
@@ -995,11 +1008,7 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
         def flush() -> None:
             with self._show_lock:
                 if still_live() and pending:
-                    start = len(self.log)
-                    self.log = self.log + [
-                        {"n": start + i, "time": "", "level": log_level(text), "text": text}
-                        for i, text in enumerate(pending)
-                    ]
+                    self._append_log(list(pending))
             pending.clear()
 
         def read() -> bool | None:
@@ -1011,7 +1020,7 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
                     return True
                 received += 1
                 pending.append(text)
-                if time.monotonic() - flushed > 0.2:  # one update per 0.2 s, not per line
+                if time.monotonic() - flushed > 0.2:  # one message per 0.2 s, not per line
                     flush()
                     flushed = time.monotonic()
             flush()
@@ -1025,8 +1034,8 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
             return
         except LabpanelsError as exc:
             if still_live():
-                self.lines.empty_text = (f"No live log ({friendly(exc)}); the full log "
-                                         "appears when the job ends")
+                self.log_empty = (f"No live log ({friendly(exc)}); the full log "
+                                  "appears when the job ends")
 
     def _stream_opened(self, end: Callable[[], None]) -> None:
         self._end_stream = end
@@ -1052,16 +1061,16 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
     def filter_log(
         self, levels: Iterable[str] | None = None, text: str | None = None
     ) -> list[dict]:
-        """Show only lines of ``levels`` (INFO, WARNING, ERROR, DEBUG) containing ``text``."""
+        """Show only lines of ``levels`` (INFO, WARNING, ERROR, DEBUG) containing ``text``
+        (the view filters the lines it holds: nothing is sent again)."""
         if levels is not None:
             chosen = [lv.upper() for lv in levels]
             bad = [lv for lv in chosen if lv not in LEVELS]
             if bad:
                 raise ValueError(f"unknown level {', '.join(bad)}: use {', '.join(LEVELS)}")
-            for lv, box in self.level_boxes.items():
-                box.value = lv in chosen
+            self.levels = [lv for lv in LEVELS if lv in chosen]
         if text is not None:
-            self.search_box.value = text
+            self.query = str(text)
         return self.visible_log()
 
     def visible_log(self) -> list[dict]:
@@ -1073,20 +1082,15 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
             if e["level"] in self.levels and (not needle or needle in e["text"].lower())
         ]
 
-    def _levels_ticked(self, _change: dict) -> None:
-        self.levels = [lv for lv, box in self.level_boxes.items() if box.value]
+    def level_counts(self) -> dict[str, int]:
+        """How many lines of each level the log has."""
+        return {lv: sum(e["level"] == lv for e in self.log) for lv in LEVELS}
 
-    def _typed(self, change: dict) -> None:
-        self.query = change["new"]
-
-    def _refilter(self, _change: Any = None) -> None:
-        shown = self.visible_log()
-        self.lines.lines = [e["text"] for e in shown]
-        self.lines.highlight = [i for i, e in enumerate(shown) if e["n"] == self.error_line]
-        by_level = {lv: sum(e["level"] == lv for e in self.log) for lv in LEVELS}
-        for lv, box in self.level_boxes.items():
-            box.description = f"{lv} ({by_level[lv]})"
-        self.counts.value = f"{len(shown)} of {len(self.log)} lines"
+    def select_outputs(self, names: Iterable[str]) -> list[str]:
+        """Choose outputs (by name) for :meth:`download`."""
+        known = [r[0] for r in self.output_rows]
+        self.selected_outputs = [str(n) for n in names if str(n) in known]
+        return list(self.selected_outputs)
 
     # -- downloads ---------------------------------------------------------------------
     def download(
@@ -1097,7 +1101,8 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
         if not self.outputs:
             raise LabpanelsError("no outputs to download (has the job succeeded?)")
         chosen = (
-            list(names) if names is not None else (list(self.table.selected) or list(self.outputs))
+            list(names) if names is not None
+            else (list(self.selected_outputs) or list(self.outputs))
         )
         files = {
             n: self.outputs[n]
@@ -1106,12 +1111,12 @@ class OsparcResultViewer(ClosesTree, PanelBase, w.VBox):
         }
         if not files:
             raise LabpanelsError("none of the chosen outputs is a file")
-        if dest is None and self.dest.value.strip():
-            dest = self.dest.value.strip()
+        if dest is None and self.dest.strip():
+            dest = self.dest.strip()
         job_id = self._loaded[0] if self._loaded else "job"
         root = Path(dest) if dest is not None else Path("osparc-outputs") / job_id
         saved = [self.session.download_output(value, root / name) for name, value in files.items()]
-        self.message.show(f"Saved {len(saved)} file(s) in {root}", "ok")
+        self.show_message(f"Saved {len(saved)} file(s) in {root}", "ok")
         return saved
 
 

@@ -30,6 +30,7 @@ from .common import Message
 from .table import Table, column
 
 __all__ = ["DatasetPicker", "FileTree", "dataset_row", "file_row", "widget_tree", "close_tree",
+           "dispatch_action",
            "ClosesTree"]
 
 Loader = Callable[[str, int, int], Page]
@@ -786,3 +787,30 @@ def _common_folder(paths: list[str]) -> str | None:
         return None
     common = posixpath.commonpath(parents)
     return common or None
+
+
+def dispatch_action(panel: Any, content: Mapping[str, Any], allowed: frozenset[str],
+                    later: Iterable[str] = (), buffers: list | None = None) -> bool:
+    """Run the action a view sent (``{"type": "action", "name": m, "args": {...}}``):
+    only methods named in ``allowed``, with the args as keyword arguments; a failure
+    becomes the panel's message. Methods in ``later`` run on the panel's worker (slow
+    work off the kernel's message thread). Returns True when the action was known."""
+    if content.get("type") != "action":
+        return False
+    name = str(content.get("name") or "")
+    if name not in allowed:
+        panel.show_message(f"unknown action {name!r}", "error")
+        return False
+    args = content.get("args") or {}
+    if not isinstance(args, Mapping):
+        panel.show_message(f"action {name!r}: its arguments are not named", "error")
+        return False
+    kwargs = {str(k): v for k, v in args.items()}
+    if buffers:
+        kwargs["buffers"] = list(buffers)
+    method = getattr(panel, name)
+    if name in set(later):
+        panel.later(lambda: method(**kwargs))
+    else:
+        panel.attempt(lambda: method(**kwargs))
+    return True
