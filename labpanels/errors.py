@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "LabpanelsError",
+    "InvalidArgument",
     "InvalidURL",
     "NetworkError",
     "ConnectionFailed",
@@ -37,7 +38,11 @@ class LabpanelsError(Exception):
     """Base class of every error labpanels raises on purpose."""
 
 
-class InvalidURL(LabpanelsError, ValueError):
+class InvalidArgument(LabpanelsError, ValueError):
+    """An argument the caller gave cannot be used; the message says which and why."""
+
+
+class InvalidURL(InvalidArgument):
     """A server URL that cannot be used (not http(s), no host, or with a query/fragment)."""
 
     def __init__(self, url: str, message: str) -> None:

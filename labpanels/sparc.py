@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import LabpanelsError
+from .errors import InvalidArgument, LabpanelsError
 from .osparc.session import DONE_STATES, JobFailedError, JobNotFinished, OsparcSession
 from .pennsieve.session import PennsieveSession
 
@@ -185,10 +185,10 @@ class PennsieveService:
         """
         files = [file_list] if isinstance(file_list, dict) else list(file_list)
         if not files:
-            raise ValueError("download_file needs at least one file")
+            raise InvalidArgument("download_file needs at least one file")
         origins = {(f.get("datasetId"), f.get("datasetVersion")) for f in files}
         if len(origins) != 1:
-            raise ValueError("all files must come from one dataset version")
+            raise InvalidArgument("all files must come from one dataset version")
         if output_name is None:
             output_name = files[0]["name"] if len(files) == 1 else "download.gz"
         target = Path(output_name)

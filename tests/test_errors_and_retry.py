@@ -406,3 +406,14 @@ def test_network_errors_in_the_package_are_caught_as_network_error():
     assert isinstance(RequestTimeout("GET", "http://h", 5), _TRANSIENT)
     assert isinstance(ConnectionFailed("GET", "http://h", "connection refused"), _TRANSIENT)
     assert not isinstance(requests.RequestException("raw"), _TRANSIENT)
+
+
+def test_bad_arguments_are_labpanels_errors_and_still_value_errors(tmp_path):
+    from labpanels.errors import InvalidArgument, InvalidURL, LabpanelsError
+    from labpanels.pennsieve.session import PennsieveSession
+
+    assert issubclass(InvalidURL, InvalidArgument)
+    session = PennsieveSession("http://127.0.0.1:9/discover")
+    with pytest.raises(InvalidArgument, match="nothing to download") as info:
+        session.download([], tmp_path, dataset_id=1, version=1)
+    assert isinstance(info.value, LabpanelsError) and isinstance(info.value, ValueError)

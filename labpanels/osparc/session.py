@@ -53,6 +53,7 @@ from ..errors import (
     ApiError,
     AuthenticationError,
     Conflict,
+    InvalidArgument,
     LabpanelsError,
     NetworkError,
     RateLimited,
@@ -460,7 +461,8 @@ class OsparcSession(SessionState):
         if isinstance(solver, str) and ":" in solver:
             key, version = solver.rsplit(":", 1)
             return key, version
-        raise ValueError(f"not a solver: {solver!r} (give a dict, (key, version) or 'key:version')")
+        raise InvalidArgument(
+            f"not a solver: {solver!r} (give a dict, (key, version) or 'key:version')")
 
     @staticmethod
     def _release_path(key: str, version: str) -> str:
@@ -915,7 +917,7 @@ class OsparcSession(SessionState):
         """Download one file output (its port name, or the File dict) into ``dest``."""
         value = self.outputs(job)[output] if isinstance(output, str) else output
         if not _is_file_value(value):
-            raise ValueError(f"output {output!r} is not a file: {value!r}")
+            raise InvalidArgument(f"output {output!r} is not a file: {value!r}")
         return self.download_file(value, dest)
 
     def download_outputs(self, job: Any = None, dest: str | os.PathLike | None = None) -> dict:

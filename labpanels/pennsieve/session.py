@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from traitlets import Dict, List
 
-from ..errors import ApiError, LabpanelsError, PermissionDenied
+from ..errors import ApiError, InvalidArgument, LabpanelsError, PermissionDenied
 from ..http import DEFAULT_TIMEOUT, HttpClient, Timeout
 from ..state import SessionState
 from .download import (
@@ -115,7 +115,7 @@ def path_from_uri(uri: str, dataset_id: int, version: int | None = None) -> str:
         if version is not None and segments and segments[0] == str(version):
             segments = segments[1:]
     if not segments:
-        raise ValueError(f"no file path in {uri!r}")
+        raise InvalidArgument(f"no file path in {uri!r}")
     return "/".join(segments)
 
 
@@ -562,7 +562,7 @@ class PennsieveSession(SessionState):
                 item_version = item.get("datasetVersion", item.get("version"))
                 if item_id is not None:
                     if dataset_id is not None and int(item_id) != dataset_id:
-                        raise ValueError("the files come from more than one dataset")
+                        raise InvalidArgument("the files come from more than one dataset")
                     dataset_id = int(item_id)
                 if item_version is not None:
                     version = int(item_version)
@@ -571,11 +571,11 @@ class PennsieveSession(SessionState):
                 elif item.get("uri") and item_id is not None:
                     paths.append(path_from_uri(str(item["uri"]), int(item_id), version))
                 else:
-                    raise ValueError(f"cannot tell which file {dict(item)!r} names")
+                    raise InvalidArgument(f"cannot tell which file {dict(item)!r} names")
             else:
                 paths.append(str(item).strip("/"))
         if not paths or any(not p for p in paths):
-            raise ValueError("nothing to download: give file or folder paths")
+            raise InvalidArgument("nothing to download: give file or folder paths")
         return paths, dataset_id, version
 
     # ------------------------------------------------------------------ downloads

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import InvalidArgument
 from .session import Vantage6Session
 
 __all__ = ["UserClient"]
@@ -99,7 +100,7 @@ class _Tasks(_Sub):
                **_: Any) -> dict:
         """Create a task; ``input_`` is ``{"method", "args", "kwargs"}``. Sent once."""
         if not isinstance(input_, dict) or "method" not in input_:
-            raise ValueError("input_ must be a dict with at least 'method', e.g. "
+            raise InvalidArgument("input_ must be a dict with at least 'method', e.g. "
                              "{'method': 'partial_average', 'kwargs': {'column_name': 'age'}}")
         if collaboration is None and study is not None:
             collaboration = self.session.fetch_one(f"study/{study}")["collaboration"]["id"]
