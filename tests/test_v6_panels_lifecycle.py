@@ -52,6 +52,18 @@ def _panels(dash):
             dash.results)
 
 
+def _message(panel) -> tuple[str, str]:
+    """A panel's status line and its kind (a ``message`` trait, or an older Message)."""
+    if isinstance(panel.message, str):
+        return panel.message, panel.message_kind
+    return panel.message.value, panel.message.kind
+
+
+def _task_ids(results) -> list[int]:
+    """The tasks the result viewer lists, newest first."""
+    return [t[0] for t in results.tasks]
+
+
 def test_closed_dashboards_leave_nothing_behind(live):
     # let the session's own start-up work end first
     until(lambda: not live.busy, what="session idle")
@@ -101,17 +113,19 @@ def test_every_panel_shows_the_same_task_state_without_refresh(live):
     task = live.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
     task_id = task["id"]
 
-    def label() -> str:
-        return dict((v, k) for k, v in results.picker.options).get(task_id, "")
+    def listed() -> str:
+        """The status word the task list shows for the task."""
+        return next((t[2] for t in results.tasks if t[0] == task_id), "")
 
     def agree(status: str) -> bool:
         entry = live.task_state.get(task_id) or {}
         return (entry.get("status") == status and progress.status == status
-                and label().endswith(f"· {status}")
-                and results.status.value.startswith(f"Task {task_id} {status}: 4 result"))
+                and listed() == status
+                and results.status_text.startswith(f"Task {task_id} {status}: 4 result"))
 
     until(lambda: agree("completed"), 40, "task list, progress and results: completed")
-    assert results.picker.value == task_id and len(results.table) == 4
+    assert results.task_id == task_id and len(results.table) == 4
+    assert results.status_kind == "ok" and results.tasks[0][3] == "ok"
     assert (progress.done, progress.total, progress.fraction) == (4, 4, 1.0)
 
     failing = live.create_task(AVERAGE, "partial_average", kwargs={"column_name": "sex"})
@@ -120,16 +134,15 @@ def test_every_panel_shows_the_same_task_state_without_refresh(live):
     def failed() -> bool:
         entry = live.task_state.get(task_id) or {}
         return (entry.get("status") == "failed" and progress.status == "failed"
-                and label().endswith("· failed") and results.failures.rows
-                and results.status.value.startswith(f"Task {task_id} failed: 0 result"))
+                and listed() == "failed" and results.failed_rows
+                and results.status_text.startswith(f"Task {task_id} failed: 0 result"))
 
     until(failed, 40, "task list, progress and results: failed")
-    # the failed runs come first, above the (empty) result table, with the error first
-    children = list(results.children)
-    assert children.index(results.failure_box) < children.index(results.tabs)
-    assert results.failures.columns[0]["key"] == "error"
-    assert results.failures.columns[0].get("wrap")
-    assert results.table.empty
+    # the error first (the view draws the failed runs above the results: browser tests)
+    from labpanels.widgets.results import FAILED_COLUMNS
+
+    assert FAILED_COLUMNS[1] == "error" and results.status_kind == "error"
+    assert results.table.empty and results.rows == [] and not results.can_download
     for panel in (progress, results):
         panel.close()
 
@@ -147,15 +160,16 @@ def test_after_logout_and_login_nothing_old_is_shown(live, v6):
         panel.join(10)
     assert dash.progress.task_id == 0 and dash.progress.segments == []
     assert "No task yet" in dash.progress.note
-    assert dash.results.task_id is None and dash.results.picker.options == ()
-    assert dash.results.table.empty and not dash.results.failures.rows
+    assert dash.results.task_id is None and dash.results.tasks == []
+    assert dash.results.table.empty and not dash.results.failed_rows
+    assert dash.results.status_text == "" and dash.results.log_lines == []
     assert dash.builder.organizations.options == ()
     assert dash.login.who == "GHT-rs1 (GHT-consortium)"
     live.select("GHT_consortium")
     dash.results.join(10)
-    for _, task_id in dash.results.picker.options:  # only GHT_consortium's tasks
+    for task_id in _task_ids(dash.results):  # only GHT_consortium's tasks
         assert live.task_state[task_id]["collaboration_id"] == live.collaboration["id"]
-    assert task["id"] not in [v for _, v in dash.results.picker.options]
+    assert task["id"] not in _task_ids(dash.results)
     dash.close()
 
 
@@ -201,11 +215,11 @@ def test_server_loss_is_shown_in_the_panels(live):
     live.server_reachable = False  # as the session sets it when its probe gets no answer
     assert dash.login.status_text == UNREACHABLE
     for panel in (dash.browser, dash.builder, dash.results):
-        assert (panel.message.value, panel.message.kind) == (UNREACHABLE, "error"), panel
+        assert _message(panel) == (UNREACHABLE, "error"), panel
     if not dash.progress.finished:
         assert dash.progress.note == UNREACHABLE
     # the session's worker probes the (running) server and finds it back
     until(lambda: live.server_reachable, what="server reachable again")
-    assert dash.builder.message.value == "The server answers again."
+    assert _message(dash.builder)[0] == "The server answers again."
     live.wait(task)
     dash.close()

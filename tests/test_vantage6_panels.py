@@ -407,12 +407,19 @@ def test_progress_includes_subtask_runs_of_central_average(research):
 
 
 # -- ResultViewer ------------------------------------------------------------------------
+def _act(panel, name, **args):
+    """What the view sends when a row, tab or button is chosen."""
+    panel._handle_custom_msg({"type": "action", "name": name, "args": args}, [])
+
+
 def test_results_one_row_per_organization_and_csv_download(v6, research):
     task = research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
     research.wait(task)
     viewer = ResultViewer(research, follow=False)
-    assert task["id"] in [i for _, i in viewer.picker.options]
-    viewer.picker.value = task["id"]  # as choosing it in the picker does
+    assert viewer.tasks[0][:3] == [task["id"], task["name"], "completed"]  # newest first
+    assert viewer.tasks[0][3] == "ok"
+    _act(viewer, "show", task=task["id"])  # as choosing its row in the task list does
+    viewer.join(30)
     assert viewer.task_id == task["id"]
     table = viewer.table
     expected = _expected_sums(v6, "age")
@@ -420,42 +427,51 @@ def test_results_one_row_per_organization_and_csv_download(v6, research):
     for _, row in table.iterrows():
         assert row["count"] == len(expected[row["organization"]])
         assert math.isclose(row["sum"], expected[row["organization"]].sum())
-    assert viewer.picker.value == task["id"]
-    labels = [label for label, _ in viewer.picker.options]
-    assert labels[0].startswith(f"{task['id']} · ")  # newest first
-    assert viewer.tabs.titles[0] == "All organizations"
-    assert sorted(viewer.tabs.titles[1:]) == sorted(expected)
-    combined = viewer.tabs.children[0]
-    assert len(combined.rows) == len(expected)
-    assert {r["organization"] for r in combined.rows} == set(expected)
-    assert "completed" in viewer.status.value
+    assert viewer.tab_titles[0] == "All organizations"
+    assert sorted(viewer.tab_titles[1:]) == sorted(expected)
+    assert "organization_id" not in viewer.columns and "run_id" not in viewer.columns
+    org = viewer.columns.index("organization")
+    assert len(viewer.rows) == len(expected)
+    assert {r[org] for r in viewer.rows} == set(expected)
+    assert all(isinstance(r, list) for r in viewer.rows)  # rows as lists, names sent once
+    assert "completed" in viewer.status_text and viewer.status_kind == "ok"
+    _act(viewer, "select_tab", index=2)
+    assert viewer.tab == 2
+    with pytest.raises(ValueError):
+        viewer.select_tab(len(viewer.tab_titles))
 
     csv = viewer.csv()
     back = pd.read_csv(io.StringIO(csv))
     assert list(back["organization"]) == list(table["organization"])
     assert list(back["sum"]) == list(table["sum"])
     sent = []
-    viewer.download.send = lambda content, buffers=None: sent.append((content, buffers))
-    assert not viewer.download.disabled
-    viewer.download._handle_custom_msg({"type": "download"}, [])  # the button's click
+    viewer.send = lambda content, buffers=None: sent.append((content, buffers))
+    assert viewer.can_download
+    _act(viewer, "download_csv")  # the button's click
     (content, buffers), = sent
     assert content == {"type": "file", "filename": f"task-{task['id']}-results.csv",
                        "mime": "text/csv"}
     assert bytes(buffers[0]).decode() == csv
-    state = json.dumps(viewer.download.get_state(), default=str)
-    assert "CANTABRIA" not in state  # the file travels by message, never as synced state
-    assert not viewer.failure_box.layout.display or viewer.failure_box.layout.display == "none"
+    state = json.dumps(viewer.get_state(), default=str)
+    assert csv not in state  # the file travels by message only
+    assert viewer.failed_rows == [] and viewer.log_lines == []
+    _act(viewer, "close")  # not an action: ignored
+    assert not viewer.closed
+    viewer.close()
 
 
 def test_results_list_failed_runs_with_the_error_line(live_research):
+    from labpanels.widgets.results import FAILED_COLUMNS
+
     research = live_research
     viewer = ResultViewer(research)
     task = research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "sex"})
     research.wait(task)
     viewer.join(30)  # it followed session.last_task and loaded when the task finished
-    assert viewer.task_id == task["id"] and viewer.picker.value == task["id"]
-    assert viewer.table.empty and viewer.download.disabled
-    rows = viewer.failures.rows
+    assert viewer.task_id == task["id"] and viewer.tasks[0][0] == task["id"]
+    assert viewer.table.empty and not viewer.can_download
+    assert FAILED_COLUMNS[1] == "error"  # the error first: what to read first
+    rows = [dict(zip(FAILED_COLUMNS, r, strict=True)) for r in viewer.failed_rows]
     orgs = {o["name"] for o in research.organizations("PhY-research")}
     assert {r["organization"] for r in rows} == orgs
     assert all(r["node"] and r["status"] == "failed" for r in rows), rows
@@ -465,19 +481,20 @@ def test_results_list_failed_runs_with_the_error_line(live_research):
                for e in errors), errors
     column = [r["id"] for r in rows if r["error"].startswith("Column 'sex' does not hold")]
     assert column, errors
-    assert viewer.failure_box.layout.display == "flex"
-    (shown,) = viewer.failures.selected  # a log that says what went wrong is shown first
+    shown = viewer.log_run  # a log that says what went wrong is shown first
     assert shown in column
     other = next((i for i in column if i != shown), shown)
-    viewer.failures.selected = [other]  # choosing a row shows its log
-    log = viewer.log_view
+    _act(viewer, "show_log", run_id=other)  # choosing a row shows its log
+    assert viewer.log_run == other
     run = next(r for r in viewer.failed if r["id"] == other)
-    assert run["organization"] in log.title and run["node"] in log.title
-    (marked,) = log.highlight
-    assert log.lines[marked].strip() == "Error: " + run["error"]
-    assert "Column 'sex' does not hold numbers" in log.lines[marked]
-    assert "Traceback (most recent call last):" in log.lines
-    assert "4 run(s) failed" in viewer.status.value
+    assert run["organization"] in viewer.log_title and run["node"] in viewer.log_title
+    (marked,) = viewer.log_highlight
+    assert viewer.log_lines[marked].strip() == "Error: " + run["error"]
+    assert "Column 'sex' does not hold numbers" in viewer.log_lines[marked]
+    assert "Traceback (most recent call last):" in viewer.log_lines
+    assert "4 run(s) failed" in viewer.status_text and viewer.status_kind == "error"
+    _act(viewer, "show_log", run_id=-1)  # not a failed run: said in words
+    assert viewer.message_kind == "error" and "not one of this task" in viewer.message
     viewer.close()
 
 
@@ -509,13 +526,13 @@ def test_server_text_is_shown_as_text(v6, research, monkeypatch):
         "organization": EVIL, "organization_id": evil_id, "run_id": 1, "sum": 1.5,
         "count": 1}]))
     viewer = ResultViewer(research, task, follow=False)
-    assert viewer.tabs.children[0].rows[0]["organization"] == EVIL
-    assert viewer.tabs.titles == ("All organizations", EVIL)
+    assert viewer.rows[0][viewer.columns.index("organization")] == EVIL
+    assert viewer.tab_titles == ["All organizations", EVIL]
     assert pd.read_csv(io.StringIO(viewer.csv()))["organization"][0] == EVIL
-    row = next(r for r in viewer.failures.rows if r["organization"] == EVIL)
-    viewer.show_log(row["id"])
-    assert viewer.log_view.lines == [EVIL, f"Error: {EVIL}"]
-    assert viewer.log_view.highlight == [1]
+    run_id = next(r[0] for r in viewer.failed_rows if r[2] == EVIL)
+    viewer.show_log(run_id)
+    assert viewer.log_lines == [EVIL, f"Error: {EVIL}"]
+    assert viewer.log_highlight == [1]
     progress = JobProgress(research, task)
     progress.wait(10)
     entry = research.task_state[task["id"]]  # as the server's run rows would name it
@@ -532,13 +549,27 @@ def test_server_text_is_shown_as_text(v6, research, monkeypatch):
 # -- the dashboard ------------------------------------------------------------------------
 def test_dashboard_composes_every_panel_once(v6):
     s = Vantage6Session(v6["url"], live=False)
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
     dash = Vantage6Dashboard(UserClient(v6["url"], session=s))
     assert isinstance(dash.login, LoginPanel) and isinstance(dash.browser, CollaborationBrowser)
     assert isinstance(dash.builder, TaskBuilder) and isinstance(dash.progress, JobProgress)
     assert isinstance(dash.results, ResultViewer) and dash.nodes is dash.browser.nodes
-    assert len([x for x in _widgets(dash) if isinstance(x, NodeStatusTable)]) == 1
-    assert dash.titles == ("Log in", "Collaborations", "New task", "Results")
+    made = [_instances[i] for i in set(_instances) - before]
+    assert len([x for x in made if isinstance(x, NodeStatusTable)]) == 1
+    # the view gets each panel as a reference to its model, drawn by the panel's own view
+    state = dash.get_state()
+    assert [state[n] for n in ("login", "browser", "builder", "progress", "results")] == [
+        f"anywidget:{p.model_id}" for p in dash.panels]
+    assert dash.titles == ["Log in", "Collaborations", "New task", "Results"]
     assert dash.selected_index == 0
+    with pytest.raises(ValueError):
+        dash.show_tab("nodes")
+    dash._handle_custom_msg({"type": "action", "name": "show_tab", "args": {"name": "task"}},
+                            [])  # what the view sends
+    assert dash.selected_index == 2
+    dash.selected_index = 0
     assert dash.login.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
     assert dash.selected_index == 1
     dash.browser.select("PhY-research")
@@ -547,6 +578,8 @@ def test_dashboard_composes_every_panel_once(v6):
     assert dash.builder.header.value == "Collaboration: PhY-research"
     dash.show_tab("results")
     assert dash.selected_index == 3
+    dash.close()
+    assert all(p.closed for p in dash.panels) and dash.nodes.closed
     s.close()
 
 

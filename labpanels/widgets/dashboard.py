@@ -1,12 +1,21 @@
-"""Vantage6Dashboard: every vantage6 panel on one session, in tabs."""
+"""Vantage6Dashboard: every vantage6 panel on one session, in tabs.
+
+One anywidget (``js/dashboard.js``) that holds the five panels as widget references
+(anywidget's ``WidgetTrait``: ``"anywidget:<model id>"`` on the wire) and draws the tabs
+itself; each panel is drawn by its own view inside them. So a saved notebook holds a
+dozen widget models, not the 150 of an ipywidgets layout, and the dashboard renders
+wherever anywidget does (JupyterLab, Notebook 7, voila, marimo).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as w
+from anywidget import WidgetTrait
+from traitlets import Int, List, Unicode, validate
 
-from .base import PanelBase
+from .assets import asset
+from .base import Panel
 from .collaborations import CollaborationBrowser
 from .common import vantage6_session
 from .login import LoginPanel
@@ -17,34 +26,67 @@ from .task_builder import TaskBuilder
 __all__ = ["Vantage6Dashboard"]
 
 TITLES = ("Log in", "Collaborations", "New task", "Results")
+TABS = ("login", "collaborations", "task", "results")
 
 
-class Vantage6Dashboard(PanelBase, w.Tab):
+class Vantage6Dashboard(Panel):
     """Log in, pick a collaboration (its nodes included), build and follow a task, read
     its results. The panels share the session, so each also works on its own:
     ``dash.login``, ``dash.browser``, ``dash.builder``, ``dash.progress``,
-    ``dash.results``. After a login the collaborations tab opens; after a submission
-    the progress shows under the form.
+    ``dash.results`` (and ``dash.nodes``, inside the browser). After a login the
+    collaborations tab opens; the progress of the last task shows under the form.
+    ``selected_index`` is the open tab (0 to 3, as ``titles``); :meth:`show_tab` opens
+    one by name.
     """
 
+    _esm = asset("dashboard.js")
+    _css = asset("dashboard.css")
+
+    login = WidgetTrait().tag(sync=True)
+    browser = WidgetTrait().tag(sync=True)
+    builder = WidgetTrait().tag(sync=True)
+    progress = WidgetTrait().tag(sync=True)
+    results = WidgetTrait().tag(sync=True)
+    titles = List(Unicode(), list(TITLES)).tag(sync=True)
+    selected_index = Int(0).tag(sync=True)
+
+    #: what the view may ask for
+    ACTIONS = ("show_tab",)
+
     def __init__(self, session: Any, **kwargs: Any) -> None:
+        self.check_options(kwargs)
+        for name in ("login", "browser", "builder", "progress", "results"):
+            if name in kwargs:
+                raise TypeError(f"Vantage6Dashboard makes its own {name} panel")
         self.session = vantage6_session(session)
-        self.login = LoginPanel(self.session)
-        self.browser = CollaborationBrowser(self.session)
-        self.builder = TaskBuilder(self.session)
-        self.progress = JobProgress(self.session)
-        self.results = ResultViewer(self.session)
-        task_tab = w.VBox([self.builder, w.Label("Progress of the last task"), self.progress])
-        super().__init__([self.login, self.browser, task_tab, self.results], **kwargs)
-        self.titles = TITLES
+        panels = {"login": LoginPanel(self.session),
+                  "browser": CollaborationBrowser(self.session),
+                  "builder": TaskBuilder(self.session),
+                  "progress": JobProgress(self.session),
+                  "results": ResultViewer(self.session)}
+        super().__init__(**panels, **kwargs)
+        self.own(*panels.values())
         self.add_class("lp-dashboard")
         self.selected_index = 1 if self.session.logged_in else 0
+        self.on_msg(self._on_action)
         self.follow(self.session, self._logged_in, "logged_in")
+
+    @validate("selected_index")
+    def _valid_index(self, proposal: Any) -> int:
+        index = int(proposal["value"])
+        if not 0 <= index < len(TITLES):
+            raise ValueError(f"no tab {index}: the tabs are 0 to {len(TITLES) - 1}")
+        return index
 
     @property
     def nodes(self) -> Any:
         """The node status table (inside the collaborations tab)."""
         return self.browser.nodes
+
+    @property
+    def panels(self) -> tuple:
+        """The five panels, in the order of the tabs (the progress after the builder)."""
+        return (self.login, self.browser, self.builder, self.progress, self.results)
 
     def join(self, timeout: float | None = 30.0) -> None:
         """Wait until every panel has drawn what the session's last change asked for
@@ -56,10 +98,16 @@ class Vantage6Dashboard(PanelBase, w.Tab):
 
     def show_tab(self, name: str) -> None:
         """Switch to a tab: "login", "collaborations", "task" or "results"."""
-        tabs = {"login": 0, "collaborations": 1, "task": 2, "results": 3}
-        if name not in tabs:
-            raise ValueError(f"no tab {name!r}; the tabs are: {', '.join(tabs)}")
-        self.selected_index = tabs[name]
+        if name not in TABS:
+            raise ValueError(f"no tab {name!r}; the tabs are: {', '.join(TABS)}")
+        self.selected_index = TABS.index(name)
+
+    def _on_action(self, _widget: Any, content: Any, _buffers: list) -> None:
+        if not isinstance(content, dict) or content.get("type") != "action":
+            return
+        name, args = content.get("name"), content.get("args") or {}
+        if name in self.ACTIONS and isinstance(args, dict):
+            self.attempt(lambda: getattr(self, name)(**args))
 
     def _logged_in(self, change: Any) -> None:
         if change["new"] and self.selected_index == 0:

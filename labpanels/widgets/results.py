@@ -1,86 +1,44 @@
 """ResultViewer: a task's results as tables (all organizations, and each one), a CSV
-download, and the failed runs with their logs, the error line highlighted.
+download, and the failed runs with their logs, the error line marked.
 
-Also the two small front-end widgets it uses: :class:`Download` (the browser asks, Python
-answers with the file in a message: the file is never widget state, so never saved in
-the notebook) and :class:`LogView` (log lines as text, marked lines styled).
+One anywidget (``js/results.js``): Python reads the session and keeps the traits below;
+the view draws them (the task list, the status line, the failed runs above the results,
+the chosen run's log, one tab per organization) and sends what is clicked as an action,
+which is a call of a public method. The CSV goes to the browser in a message, never as a
+trait, so it is never saved with the notebook.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import anywidget
-import ipywidgets as w
 from traitlets import Bool, Int, List, Unicode
 
 from ..errors import LabpanelsError
 from .assets import asset
-from .base import PanelBase
-from .common import Message, follow_reachability, vantage6_session
-from .table import Table, column
+from .base import Panel
+from .common import follow_reachability, vantage6_session
 
-__all__ = ["ResultViewer", "Download", "LogView", "error_lines", "frame_rows"]
+__all__ = ["ResultViewer", "error_lines", "frame_rows", "status_kind"]
 
 _HIDDEN_COLUMNS = ("organization_id", "run_id")
 
+#: the columns of ``ResultViewer.failed_rows``: the error first, what to read first
+FAILED_COLUMNS = ("id", "error", "organization", "node", "status", "task_id")
 
-class Download(anywidget.AnyWidget):
-    """A button that saves what ``provider()`` returns as ``filename`` in the browser."""
-
-    _esm = asset("download.js")
-    _css = asset("panels.css")
-
-    label = Unicode("Download CSV").tag(sync=True)
-    filename = Unicode("results.csv").tag(sync=True)
-    disabled = Bool(True).tag(sync=True)
-
-    def __init__(self, provider: Callable[[], str | bytes], *, mime: str = "text/csv",
-                 on_error: Callable[[Exception], None] | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.provider = provider
-        self.mime = mime
-        self.on_error = on_error
-        self.on_msg(self._on_message)
-
-    def download(self) -> bytes:
-        """Send the file to the browser (which saves it); return its bytes."""
-        data = self.provider()
-        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-        self.send({"type": "file", "filename": self.filename, "mime": self.mime}, [raw])
-        return raw
-
-    def _on_message(self, _widget: Any, content: dict, _buffers: list) -> None:
-        if content.get("type") != "download" or self.disabled:
-            return
-        try:
-            self.download()
-        except Exception as exc:  # reported by the panel, never a traceback
-            if self.on_error:
-                self.on_error(exc)
+_KINDS = {"completed": "ok", "active": "running", "initializing": "running",
+          "pending": "waiting", "": "idle"}
 
 
-class LogView(anywidget.AnyWidget):
-    """Lines of a log, shown as text; the lines in ``highlight`` are marked."""
-
-    _esm = asset("logview.js")
-    _css = asset("panels.css")
-
-    title = Unicode("").tag(sync=True)
-    lines = List(Unicode()).tag(sync=True)
-    highlight = List(Int()).tag(sync=True)
-    empty_text = Unicode("No log").tag(sync=True)
-
-    def show(self, log: str | None, *, title: str = "", error: str = "") -> None:
-        """Show ``log``, marking the line that holds ``error``."""
-        lines = (log or "").splitlines()
-        self.title = title
-        self.lines = lines
-        self.highlight = error_lines(lines, error)
+def status_kind(status: str | None) -> str:
+    """The theme's status kind of a vantage6 task or run status."""
+    status = status or ""
+    if status in _KINDS:
+        return _KINDS[status]
+    return "error"  # failed, crashed, killed by user, start failed, ...
 
 
 def error_lines(lines: list[str], error: str) -> list[int]:
@@ -98,17 +56,32 @@ def error_lines(lines: list[str], error: str) -> list[int]:
     return [i for i in reversed(range(len(lines))) if error in lines[i]][:1]
 
 
-def frame_rows(df: Any) -> tuple[list[dict], list[dict]]:
-    """Table columns and rows for a results DataFrame (row key ``_row``)."""
+def _jsonable(value: Any) -> Any:
+    """A cell as JSON: numbers, text, None (for NaN), lists and dicts of those."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _jsonable(value.item())
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def frame_rows(df: Any) -> tuple[list[str], list[list]]:
+    """Column names (sent once) and rows as lists for a results DataFrame."""
     shown = [c for c in df.columns if c not in _HIDDEN_COLUMNS]
-    columns = [column(str(c), str(c), width="minmax(160px, 2fr)" if c == "organization"
-                      else None) for c in shown]
-    rows = [{"_row": i, **{str(c): v for c, v in zip(shown, rec, strict=True)}}
-            for i, rec in enumerate(df[shown].itertuples(index=False, name=None))]
-    return columns, rows
+    rows = [[_jsonable(v) for v in rec]
+            for rec in df[shown].itertuples(index=False, name=None)]
+    return [str(c) for c in shown], rows
 
 
-class ResultViewer(PanelBase, w.VBox):
+class ResultViewer(Panel):
     """Results of a task of the current collaboration: pick one (newest first; the last
     task created through the session is picked by itself), read its results per
     organization and combined, save them as CSV, and read the logs of failed runs.
@@ -117,48 +90,50 @@ class ResultViewer(PanelBase, w.VBox):
     say what the progress bar says, without a Refresh; the results are read when the
     session says they are ready. Plain methods: :meth:`show`, :meth:`refresh_tasks`,
     :meth:`csv`, :meth:`show_log`, :meth:`download_csv`; :attr:`table` is the combined
-    DataFrame.
+    DataFrame, :attr:`failed` the failed runs (with their logs).
+
+    Traits the view draws: ``tasks`` (``[id, name, status, kind]`` per top-level task,
+    newest first), ``task_id``, ``status_text``/``status_kind``, ``failed_rows`` (lists
+    in the order of ``FAILED_COLUMNS``), ``log_run``/``log_title``/``log_lines``/
+    ``log_highlight``, ``columns``/``rows`` (the combined results), ``tab_titles`` and
+    ``tab`` (0: every organization, then one per organization), ``filename`` and
+    ``can_download``.
     """
+
+    _esm = asset("results.js")
+    _css = asset("results.css")
+
+    task_id = Int(None, allow_none=True).tag(sync=True)
+    tasks = List().tag(sync=True)
+    status_text = Unicode("").tag(sync=True)
+    status_kind = Unicode("idle").tag(sync=True)
+    failed_rows = List().tag(sync=True)
+    log_run = Int(None, allow_none=True).tag(sync=True)
+    log_title = Unicode("").tag(sync=True)
+    log_lines = List(Unicode()).tag(sync=True)
+    log_highlight = List(Int()).tag(sync=True)
+    columns = List(Unicode()).tag(sync=True)
+    rows = List().tag(sync=True)
+    tab_titles = List(Unicode(), ["All organizations"]).tag(sync=True)
+    tab = Int(0).tag(sync=True)
+    filename = Unicode("results.csv").tag(sync=True)
+    can_download = Bool(False).tag(sync=True)
+
+    #: what the view may ask for: an action names one of these public methods
+    ACTIONS = ("show", "show_log", "download_csv", "refresh_tasks", "select_tab")
 
     def __init__(self, session: Any, task: Any = None, *, follow: bool = True,
                  **kwargs: Any) -> None:
         self.check_options(kwargs)
         self.session = vantage6_session(session)
         self.follow_last = follow
-        self.task_id: int | None = None
         self.frame = _empty_frame()
         self.failed: list[dict] = []
-        self.picker = w.Dropdown(options=[], layout=w.Layout(width="100%"))
-        refresh = w.Button(description="Refresh", icon="refresh", layout=w.Layout(width="auto"))
-        refresh.on_click(lambda _: self.attempt(self._reload))
-        self.status = w.Label()
-        self.tabs = w.Tab()
-        self.download = Download(self.csv, on_error=self.report)
-        # the error first, wrapped: what went wrong is the first thing to read
-        self.failures = Table(
-            columns=[column("error", "Error", width="minmax(220px, 5fr)", wrap=True),
-                     column("organization", "Organization", width="minmax(140px, 2fr)"),
-                     column("node", "Node", width="minmax(120px, 2fr)"),
-                     column("status", "Status", kind="status", width="100px")],
-            height=150, row_height=48, sort_by="organization", empty_text="No failed runs")
-        self.log_view = LogView(empty_text="Choose a failed run to read its log")
-        self.failure_box = w.VBox([w.Label("Failed runs (choose one to read its log)"),
-                                   self.failures, self.log_view],
-                                  layout=w.Layout(display="none"))
-        self.message = Message()
-        self._quiet = False
         self._loaded: tuple | None = None  # (task id, results state, failed count) drawn
         self._drawn_lock = threading.RLock()
-        super().__init__([
-            w.HBox([w.Label("Task", layout=w.Layout(width="60px")), self.picker, refresh],
-                   layout=w.Layout(width="100%")),
-            # failed runs above the (then empty) result tables, not below the fold
-            self.status, self.failure_box, self.tabs, self.download, self.message,
-        ], **kwargs)
-        self.add_class("lp-panel")
+        super().__init__(**kwargs)
         self.add_class("lp-results")
-        self.follow(self.picker, self._picked, "value")
-        self.follow(self.failures, self._failure_picked, "selected")
+        self.on_msg(self._on_action)
         self.follow(self.session, self._state_changed, "task_state")
         # reading the task list is a request: on the panel's worker
         self.follow(self.session, self._collaboration_changed, ["collaboration", "logged_in"],
@@ -190,11 +165,11 @@ class ResultViewer(PanelBase, w.VBox):
 
     def refresh_tasks(self) -> list[dict]:
         """Read the current collaboration's tasks (newest first) into the session's
-        ``task_state``, which the picker shows."""
+        ``task_state``, which the task list shows."""
         collab = self.session.collaboration
         tasks = (self.session.refresh_tasks(collab)
                  if collab and self.session.logged_in else [])
-        self._draw_picker()
+        self._draw_tasks()
         return tasks
 
     def show(self, task: Any, *, wait: bool = False) -> Any:
@@ -216,19 +191,33 @@ class ResultViewer(PanelBase, w.VBox):
 
     def show_log(self, run_id: int) -> None:
         """Show the log of failed run ``run_id`` with its error line marked."""
+        run_id = int(run_id)
         run = next((r for r in self.failed if r["id"] == run_id), None)
         if run is None:
             raise ValueError(f"run {run_id} is not one of this task's failed runs")
         where = f"{run.get('organization')} · node {run.get('node') or '?'} · {run['status']}"
         if run["task_id"] != self.task_id:
             where += f" · subtask {run['task_id']}"
-        self.log_view.show(run.get("log"), title=where, error=run.get("error", ""))
-        if self.failures.selected != [run_id]:
-            self.failures.selected = [run_id]
+        lines = (run.get("log") or "").splitlines()
+        with self.hold_sync():
+            self.log_title = where
+            self.log_lines = lines
+            self.log_highlight = error_lines(lines, run.get("error", ""))
+            self.log_run = run_id
+
+    def select_tab(self, index: int) -> None:
+        """Show tab ``index``: 0 every organization, then one per organization."""
+        index = int(index)
+        if not 0 <= index < len(self.tab_titles):
+            raise ValueError(f"no tab {index}; there are {len(self.tab_titles)}")
+        self.tab = index
 
     def download_csv(self) -> str:
         """Send the CSV to the browser to save (as the button does); return it."""
-        return self.download.download().decode("utf-8")
+        text = self.csv()
+        self.send({"type": "file", "filename": self.filename, "mime": "text/csv"},
+                  [text.encode("utf-8")])
+        return text
 
     def join(self, timeout: float | None = 30.0) -> None:
         """Wait until the shown task finished and its results are drawn (TimeoutError
@@ -243,6 +232,19 @@ class ResultViewer(PanelBase, w.VBox):
             time.sleep(0.05)
         super().join(None if deadline is None else max(0.1, deadline - time.monotonic()))
 
+    # -- actions from the view -----------------------------------------------------------
+    def _on_action(self, _widget: Any, content: Any, _buffers: list) -> None:
+        if not isinstance(content, dict) or content.get("type") != "action":
+            return
+        name, args = content.get("name"), content.get("args") or {}
+        if name not in self.ACTIONS or not isinstance(args, dict):
+            return
+        method: Callable[..., Any] = getattr(self, name)
+        if name in ("show", "refresh_tasks"):  # they read the server: not on the kernel
+            self.later(lambda: method(**args))
+        else:
+            self.attempt(lambda: method(**args))
+
     # -- loading -------------------------------------------------------------------------
     def _select(self, task: Any, task_id: int) -> None:
         """Make ``task_id`` the shown task (the session keeps it current)."""
@@ -252,7 +254,7 @@ class ResultViewer(PanelBase, w.VBox):
                 self._clear()
         if self.session.logged_in:
             self.session.watch(task if isinstance(task, dict) and "name" in task else task_id)
-        self._draw_picker()
+        self._draw_tasks()
         self._draw_status()
 
     def _settle(self, ready: Callable[[dict], bool], timeout: float) -> None:
@@ -279,16 +281,17 @@ class ResultViewer(PanelBase, w.VBox):
                 return  # another task was picked meanwhile
             self.frame = frame
             self.failed = failed
-            self._draw_failures(failed)
-            self._draw_tables(frame)
-            self.download.filename = f"task-{task_id}-results.csv"
-            self.download.disabled = frame.empty
+            with self.hold_sync():  # failures, log and tables in one message
+                self._draw_failures(failed)
+                self._draw_tables(frame)
+                self.filename = f"task-{task_id}-results.csv"
+                self.can_download = not frame.empty
             self._loaded = key
         self._draw_status()
         if problem is not None:
             self.report(problem)
         elif not str(entry.get("results") or "").startswith("error"):
-            self.message.clear()
+            self.show_message("")
 
     def _load_if_ready(self) -> None:
         task_id, entry = self.task_id, self.entry
@@ -302,117 +305,83 @@ class ResultViewer(PanelBase, w.VBox):
 
     def _draw_status(self) -> None:
         task_id, entry = self.task_id, self.entry
+        kind = "idle"
         if not task_id:
-            self.status.value = ""
-            return
-        if entry is None:
-            self.status.value = f"Task {task_id}: reading it…"
-            return
-        status = entry["status"] or "pending"
-        if not entry["finished"]:
-            text = (f"Task {task_id} is {status} ({entry['done']} of {entry['total']} runs "
-                    "done): results appear here when it finishes")
-        elif str(entry["results"]).startswith("error"):
-            text = (f"Task {task_id} {status}: the results could not be read "
-                    f"({entry['results'][len('error: '):]})")
-        elif entry["results"] in ("", "loading") or not (
-                self._loaded and self._loaded[0] == task_id):
-            text = f"Task {task_id} {status}: reading the results…"
+            text = ""
+        elif entry is None:
+            text, kind = f"Task {task_id}: reading it…", "waiting"
         else:
-            text = f"Task {task_id} {status}: {len(self.frame)} result row(s)"
-            if entry["failed"]:
-                text += f"; {entry['failed']} run(s) failed"
-        self.status.value = text
+            status = entry["status"] or "pending"
+            kind = status_kind(status)
+            if not entry["finished"]:
+                text = (f"Task {task_id} is {status} ({entry['done']} of {entry['total']} "
+                        "runs done): results appear here when it finishes")
+            elif str(entry["results"]).startswith("error"):
+                text = (f"Task {task_id} {status}: the results could not be read "
+                        f"({entry['results'][len('error: '):]})")
+                kind = "error"
+            elif entry["results"] in ("", "loading") or not (
+                    self._loaded and self._loaded[0] == task_id):
+                text = f"Task {task_id} {status}: reading the results…"
+            else:
+                text = f"Task {task_id} {status}: {len(self.frame)} result row(s)"
+                if entry["failed"]:
+                    text += f"; {entry['failed']} run(s) failed"
+        if (text, kind) != (self.status_text, self.status_kind):
+            with self.hold_sync():
+                self.status_text = text
+                self.status_kind = kind
 
-    def _draw_picker(self) -> None:
+    def _draw_tasks(self) -> None:
         collab = (self.session.collaboration or {}).get("id")
         entries = [e for e in (self.session.task_state or {}).values()
                    if e.get("parent_id") is None
                    and e.get("collaboration_id") in (collab, None) and collab is not None
                    and (e.get("collaboration_id") is not None or e["id"] == self.task_id)]
         entries.sort(key=lambda e: e["id"], reverse=True)
-        options = [(f"{e['id']} · {e.get('name') or 'unnamed'} · {e.get('status') or ''}",
-                    e["id"]) for e in entries]
+        tasks = [[e["id"], e.get("name") or "unnamed", e.get("status") or "",
+                  status_kind(e.get("status"))] for e in entries]
         with self._drawn_lock:
-            if options == list(self.picker.options) and self.picker.value == (
-                    self.task_id if self.task_id in [v for _, v in options] else None):
-                return
-            self._quiet = True
-            try:
-                with self.picker.hold_sync():  # labels and choice in one message
-                    if options != list(self.picker.options):
-                        self.picker.options = options
-                    ids = [v for _, v in options]
-                    self.picker.value = self.task_id if self.task_id in ids else None
-            finally:
-                self._quiet = False
+            if tasks != self.tasks:
+                self.tasks = tasks
 
     def _draw_tables(self, frame: Any) -> None:
-        """One table of every organization's results, then one per organization. The
-        tables are reused (a widget made and closed at once fails in the browser)."""
-        old = list(self.tabs.children)
-        parts = [("All organizations", frame)]
+        """The combined results; the view draws one tab of them per organization."""
+        columns, rows = frame_rows(frame)
+        titles = ["All organizations"]
         if "organization" in frame.columns and len(frame):
-            parts += [(str(org), frame[frame["organization"] == org].drop(
-                columns=["organization"])) for org in dict.fromkeys(frame["organization"])]
-        children, titles = [], []
-        for i, (title, part) in enumerate(parts):
-            columns, rows = frame_rows(part)
-            if i < len(old):
-                table = old[i]
-            else:
-                table = self.own(Table(key="_row", height=200 if i == 0 else 160,
-                                       selectable="none", empty_text="No results (yet)"))
-            with table.hold_sync():
-                table.columns = columns
-                table.set_rows(rows)
-            children.append(table)
-            titles.append(title)
-        if [id(c) for c in children] != [id(c) for c in old]:
-            self.tabs.children = children
-        self.tabs.titles = titles
-        self.tabs.selected_index = 0
-        for widget in old[len(children):]:
-            self.disown(widget)
+            titles += [str(org) for org in dict.fromkeys(frame["organization"])]
+        self.columns = columns
+        self.rows = rows
+        self.tab_titles = titles
+        self.tab = 0
 
     def _draw_failures(self, failed: list[dict]) -> None:
-        self.failures.set_rows({k: r.get(k) for k in ("id", "organization", "node", "status",
-                                                      "error", "task_id")} for r in failed)
-        self.failure_box.layout.display = "flex" if failed else "none"
+        self.failed_rows = [[_jsonable(r.get(k)) for k in FAILED_COLUMNS] for r in failed]
         if failed:  # first the log that says what went wrong, not "a sibling failed"
             telling = [r for r in failed if any(line.strip().startswith("Error:")
                                                 for line in (r.get("log") or "").splitlines())]
             self.show_log((telling or failed)[0]["id"])
         else:
-            self.log_view.show("", title="")
+            self.log_run = None
+            self.log_title = ""
+            self.log_lines = []
+            self.log_highlight = []
 
     # -- reactions -----------------------------------------------------------------------
-    def _reload(self) -> None:
-        self.refresh_tasks()
-        if self.task_id is not None:
-            self._loaded = None
-            self.show(self.task_id)
-
-    def _picked(self, change: Any) -> None:
-        if not self._quiet and change["new"] is not None and change["new"] != self.task_id:
-            self.show(change["new"])
-
-    def _failure_picked(self, change: Any) -> None:
-        if change["new"]:
-            with contextlib.suppress(ValueError):
-                self.show_log(change["new"][0])
-
     def _clear(self) -> None:
         self.frame = _empty_frame()
         self.failed = []
         self._loaded = None
-        self._draw_failures([])
-        self._draw_tables(self.frame)
-        self.status.value = ""
-        self.download.disabled = True
+        with self.hold_sync():
+            self._draw_failures([])
+            self._draw_tables(self.frame)
+            self.status_text = ""
+            self.status_kind = "idle"
+            self.can_download = False
 
     def _state_changed(self, _change: Any) -> None:
-        self._draw_picker()
+        self._draw_tasks()
         self._draw_status()
         entry = self.entry
         if entry and entry["finished"] and entry["results"] not in ("", "loading") and \
@@ -423,8 +392,8 @@ class ResultViewer(PanelBase, w.VBox):
         with self._drawn_lock:
             self.task_id = None
             self._clear()
-            self.message.clear()
-        self._draw_picker()
+            self.show_message("")
+        self._draw_tasks()
         if self.session.collaboration and self.session.logged_in:
             self.refresh_tasks()
 
