@@ -1,32 +1,22 @@
-// JobProgress front end: one bar segment per run, coloured by status; the task's own
-// runs first, then each subtask's runs after a small gap. Everything from the server
-// (names, statuses) is written with textContent or as a title attribute, never as HTML.
+// JobProgress front end: one bar segment per run, its status told by a title and an
+// aria-label (organization and status) as well as its colour; the task's own runs first,
+// then each subtask's runs after a small gap. The status pill carries its word. Server
+// text (names, statuses) is written with textContent or as an attribute, never as HTML.
+import { duration, parseTime, statusClass, statusKind } from "./lib/format.js";
 
-function statusClass(status) {
-  return String(status || "unknown").replace(/[^a-z0-9]+/gi, "-").toLowerCase();
-}
-
-function parseTime(value) {
-  if (!value) return NaN;
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : value + "Z");
-}
-
-function duration(seconds) {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+function span(className) {
+  const el = document.createElement("span");
+  el.className = className;
+  return el;
 }
 
 function render({ model, el }) {
-  el.classList.add("lp-panel", "lp-progress");
+  el.classList.add("lp-theme", "lp-panel", "lp-progress");
   const head = document.createElement("div");
   head.className = "lp-progress-head";
-  const title = document.createElement("span");
-  title.className = "lp-progress-title";
-  const chip = document.createElement("span");
-  const clock = document.createElement("span");
-  clock.className = "lp-progress-clock";
+  const title = span("lp-progress-title");
+  const chip = span("lp-progress-pill");
+  const clock = span("lp-progress-clock");
   head.append(title, chip, clock);
 
   const bar = document.createElement("div");
@@ -38,6 +28,8 @@ function render({ model, el }) {
   summary.className = "lp-progress-summary";
   const note = document.createElement("div");
   note.className = "lp-progress-note";
+  note.setAttribute("role", "status");
+  note.setAttribute("aria-live", "polite");
   el.append(head, bar, summary, note);
 
   function drawClock() {
@@ -47,54 +39,60 @@ function render({ model, el }) {
       const end = model.get("finished") ? parseTime(model.get("finished_at")) : Date.now();
       if (!Number.isNaN(end)) seconds = (end - start) / 1000;
     }
-    clock.textContent = model.get("task_id") ? `elapsed ${duration(seconds)}` : "";
+    clock.textContent = model.get("task_id") ? `elapsed ${duration(seconds, { pad: false, nearest: true })}` : "";
   }
 
   function draw() {
     const taskId = model.get("task_id");
-    title.textContent = model.get("title") || (taskId ? `Task ${taskId}` : "No task");
+    const name = model.get("title") || (taskId ? `Task ${taskId}` : "No task");
+    title.textContent = name;
     const status = model.get("status");
-    chip.className = `lp-status lp-status-${statusClass(status)}`;
+    chip.className = `lp-progress-pill lp-status lp-status-${statusClass(status)}`;
+    chip.dataset.statusKind = statusKind(status);
     chip.textContent = status || "";
-    chip.style.display = status ? "" : "none";
+    chip.hidden = !status;
 
     bar.replaceChildren();
     let group = null;
     for (const seg of model.get("segments")) {
-      if (group !== null && seg.task_id !== group) {
-        const gap = document.createElement("span");
-        gap.className = "lp-seg-gap";
-        bar.append(gap);
-      }
+      if (group !== null && seg.task_id !== group) bar.append(span("lp-seg-gap"));
       group = seg.task_id;
-      const part = document.createElement("span");
-      part.className = `lp-seg lp-seg-${statusClass(seg.status)}${seg.subtask ? " lp-seg-sub" : ""}`;
+      const part = span(`lp-seg lp-seg-${statusClass(seg.status)}${seg.subtask ? " lp-seg-sub" : ""}`);
       part.dataset.status = seg.status;
+      part.dataset.statusKind = statusKind(seg.status);
       part.dataset.run = String(seg.id);
       part.title = `${seg.organization}: ${seg.status}` +
-        (seg.node ? ` (node ${seg.node})` : "") + (seg.subtask ? ` — subtask ${seg.task_id}` : "");
+        (seg.node ? ` (node ${seg.node})` : "") + (seg.subtask ? `, subtask ${seg.task_id}` : "");
+      part.setAttribute("role", "img");
       part.setAttribute("aria-label", part.title);
       bar.append(part);
     }
     const pct = Math.round(100 * model.get("fraction"));
+    const total = model.get("total");
     bar.setAttribute("aria-valuenow", String(pct));
+    bar.setAttribute("aria-label", `${name}: runs finished`);
+    bar.setAttribute("aria-valuetext", total ? `${model.get("done")} of ${total} runs finished (${pct}%)` : "no runs yet");
+    bar.hidden = !total;
 
     const counts = model.get("counts");
     const parts = Object.keys(counts).sort().map((s) => `${s} ${counts[s]}`);
-    summary.textContent = model.get("total")
-      ? `${model.get("done")} of ${model.get("total")} runs finished (${pct}%) · ${parts.join(" · ")}`
+    summary.textContent = total
+      ? `${model.get("done")} of ${total} runs finished (${pct}%) · ${parts.join(" · ")}`
       : "";
-    note.textContent = model.get("note");
-    note.dataset.kind = model.get("note_kind");
+    note.textContent = model.get("message");
+    note.dataset.kind = model.get("message_kind");
     drawClock();
   }
 
   const names = ["task_id", "title", "status", "segments", "counts", "done", "total", "fraction",
-    "finished", "created_at", "finished_at", "elapsed", "note", "note_kind"];
+    "finished", "created_at", "finished_at", "elapsed", "message", "message_kind"];
   for (const name of names) model.on(`change:${name}`, draw);
   const tick = setInterval(() => { if (!model.get("finished")) drawClock(); }, 1000);
   draw();
-  return () => clearInterval(tick);
+  return () => {
+    clearInterval(tick);
+    for (const name of names) model.off(`change:${name}`, draw);
+  };
 }
 
 export default { render };

@@ -5,26 +5,28 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import anywidget
 from traitlets import Bool, Unicode
 
 from ..vantage6.errors import AccountLocked, LoginFailed, MfaRequired, MfaSetupRequired
 from .assets import asset
-from .base import PanelBase
+from .base import Panel
 from .common import follow_reachability, friendly, vantage6_session
 
 __all__ = ["LoginPanel"]
 
 
-class LoginPanel(PanelBase, anywidget.AnyWidget):
+class LoginPanel(Panel):
     """Log in to a vantage6 server, by clicking or with :meth:`login`.
 
     Secrets never become widget state: the password, the code and a key file are sent
-    once by the browser when the user presses a button, and the inputs are emptied.
+    once by the browser (an ``action`` message) when the user submits, and the inputs
+    are emptied. The status line is the panel's ``message``/``message_kind``.
     """
 
     _esm = asset("login.js")
-    _css = asset("panels.css")
+    _css = asset("login.css")
+    #: the methods the view may call by an action message
+    ACTIONS = ("login", "logout", "load_key")
 
     url = Unicode("").tag(sync=True)
     username = Unicode("").tag(sync=True)
@@ -34,8 +36,6 @@ class LoginPanel(PanelBase, anywidget.AnyWidget):
     needs_key = Bool(False).tag(sync=True)
     key_loaded = Bool(False).tag(sync=True)
     busy = Bool(False).tag(sync=True)
-    status_text = Unicode("").tag(sync=True)
-    status_kind = Unicode("").tag(sync=True)
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -59,11 +59,17 @@ class LoginPanel(PanelBase, anywidget.AnyWidget):
         self.key_loaded = s.key_loaded
 
     def _status(self, text: str, kind: str = "info") -> None:
-        self.status_text, self.status_kind = text, kind
+        self.message, self.message_kind = text, kind
 
-    def show_message(self, text: str, kind: str = "info") -> None:
-        """The panel's one line is its status line."""
-        self._status(text, kind)
+    @property
+    def status_text(self) -> str:
+        """The status line (the ``message`` trait; the name notebooks used before)."""
+        return self.message
+
+    @property
+    def status_kind(self) -> str:
+        """The status line's kind: info, ok or error (``message_kind``)."""
+        return self.message_kind
 
     # -- actions (also plain method calls) --------------------------------------------
     def login(self, username: str, password: str, code: str | None = None,
@@ -117,12 +123,22 @@ class LoginPanel(PanelBase, anywidget.AnyWidget):
     def _show_qr(self, uri: str, secret: str) -> None:
         import segno
 
-        svg = segno.make(uri, error="m").svg_inline(scale=4, border=2)
+        svg = segno.make(uri, error="m").svg_inline(scale=4, border=2, dark="black", light="white")
         self.send({"type": "qr", "svg": base64.b64encode(svg.encode()).decode(),
                    "secret": secret})
 
     def _on_message(self, _widget: Any, content: dict, buffers: list) -> None:
         kind = content.get("type")
+        if kind == "action":  # {"type": "action", "name": <method>, "args": {...}}
+            name, args = content.get("name"), content.get("args") or {}
+            if name not in self.ACTIONS or not isinstance(args, dict):
+                return
+            if name == "login":
+                kind, content = "login", args
+            elif name == "logout":
+                kind = "logout"
+            elif name == "load_key":
+                kind, content = ("key" if buffers else "key_path"), args
         if kind == "login":
             self.login(content.get("username", ""), content.get("password", ""),
                        content.get("code") or None, content.get("url") or None)

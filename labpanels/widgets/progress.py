@@ -14,12 +14,11 @@ import time
 from collections import Counter
 from typing import Any
 
-import anywidget
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from ..vantage6.session import FAILED, FINISHED
 from .assets import asset
-from .base import PanelBase
+from .base import Panel
 from .common import UNREACHABLE, vantage6_session
 
 __all__ = ["JobProgress", "run_segments", "task_status"]
@@ -62,14 +61,15 @@ def run_segments(runs: list[dict], task_id: int) -> list[dict]:
             for r in ordered]
 
 
-class JobProgress(PanelBase, anywidget.AnyWidget):
+class JobProgress(Panel):
     """Progress of a task, drawn from ``session.task_state``: follows
     ``session.last_task`` unless given a task (or ``follow_last=False``). :meth:`show`
     picks a task (the session then keeps it current), :meth:`wait` blocks until every
-    run finished."""
+    run finished. Its note (waiting, failed runs, server lost) is the panel's
+    ``message``/``message_kind``; ``note``/``note_kind`` read the same."""
 
     _esm = asset("progress.js")
-    _css = asset("panels.css")
+    _css = asset("progress.css")
 
     task_id = Int(0).tag(sync=True)
     title = Unicode("").tag(sync=True)
@@ -83,8 +83,6 @@ class JobProgress(PanelBase, anywidget.AnyWidget):
     created_at = Unicode("").tag(sync=True)
     finished_at = Unicode("").tag(sync=True)
     elapsed = Float(0.0).tag(sync=True)
-    note = Unicode("").tag(sync=True)
-    note_kind = Unicode("info").tag(sync=True)
     follow_last = Bool(True, help="show each task created through the session")
 
     def __init__(self, session: Any, task: Any = None, **kwargs: Any) -> None:
@@ -107,6 +105,16 @@ class JobProgress(PanelBase, anywidget.AnyWidget):
         else:
             self._empty()
 
+    @property
+    def note(self) -> str:
+        """The panel's note under the bar (the ``message`` trait)."""
+        return self.message
+
+    @property
+    def note_kind(self) -> str:
+        """The note's kind: info, ok or error (``message_kind``)."""
+        return self.message_kind
+
     # -- actions -------------------------------------------------------------------------
     def show(self, task: Any) -> None:
         """Show ``task`` (id or task dict); the session keeps it current from now on."""
@@ -123,7 +131,7 @@ class JobProgress(PanelBase, anywidget.AnyWidget):
             self.fraction, self.elapsed = 0.0, 0.0
             self.finished, self.finished_at = False, ""
             self.status = (task.get("status") or "pending") if isinstance(task, dict) else ""
-            self.note, self.note_kind = "Reading the task's runs…", "info"
+            self.message, self.message_kind = "Reading the task's runs…", "info"
         if self.session.logged_in:
             self.session.watch(task if isinstance(task, dict) and "name" in task
                                else task_id)
@@ -163,7 +171,7 @@ class JobProgress(PanelBase, anywidget.AnyWidget):
             self.done = self.total = 0
             self.fraction, self.elapsed = 0.0, 0.0
             self.finished = False
-            self.note, self.note_kind = note, "info"
+            self.message, self.message_kind = note, "info"
 
     def _draw(self) -> None:
         with self._lock:
@@ -185,14 +193,15 @@ class JobProgress(PanelBase, anywidget.AnyWidget):
             self.elapsed = self._elapsed()
             failed = int(entry.get("failed") or 0)
             if getattr(self.session, "server_reachable", True) is False and not self.finished:
-                self.note, self.note_kind = UNREACHABLE, "error"
+                self.message, self.message_kind = UNREACHABLE, "error"
             elif failed:
-                self.note = f"{failed} run(s) failed: see the results panel for their logs"
-                self.note_kind = "error"
+                self.message = f"{failed} run(s) failed: see the results panel for their logs"
+                self.message_kind = "error"
             elif not segments and not self.finished:
-                self.note, self.note_kind = "Waiting for the server to create the runs…", "info"
+                self.message = "Waiting for the server to create the runs…"
+                self.message_kind = "info"
             else:
-                self.note, self.note_kind = "", "info"
+                self.message, self.message_kind = "", "info"
             if self.finished:
                 self._finished.set()
 
