@@ -1,12 +1,15 @@
-"""A 5,000-node status table in a real browser: first paint, one update, scrolling.
+"""A 5,000-node status table in a real browser: first paint, filtering, one update, scrolling.
 
     python -m benchmarks.node_table
 
-Runs headless JupyterLab and Debian's chromium (the browser tests' harness), shows the
-NodeStatusTable's table with 5,000 nodes, and reports: the time from the cell starting
-to the first rows on screen; the time from one node changing in the kernel to its row
-changing on screen; the time to draw after a scroll to the middle; and how many row
-elements exist (only the visible ones should).
+Runs headless JupyterLab and Debian's chromium (the browser tests' harness) and shows,
+in one notebook, the NodeStatusTable's table with 5,000 nodes and, for comparison, a
+minimal virtualized anywidget table (rows as lists, a fixed-height box, only the visible
+rows drawn, nothing else: no sort, no filter, no keyboard) with the same rows. Reports:
+the time from each cell starting to its first rows on screen; a filter keystroke on the
+5,000 rows (the first, which builds the text cache, and a later one); the time from one
+node changing in the kernel to its row changing on screen; the time to draw after a
+scroll to the middle; and how many row elements exist (only the visible ones should).
 """
 
 from __future__ import annotations
@@ -18,8 +21,41 @@ from typing import Any
 
 NODES = 5000
 
+# the floor to compare with: rows as lists, a fixed-height box, only the visible rows
+# drawn (rebuilt on every scroll), nothing else
+MINIMAL_ESM = """
+export default { render({ model, el }) {
+  const data = model.get("data"), h = 28;
+  const box = document.createElement("div");
+  box.style.cssText = "height:400px;overflow:auto;position:relative";
+  const body = document.createElement("div");
+  body.style.cssText = `position:relative;height:${data.length * h}px`;
+  box.append(body); el.append(box);
+  function draw() {
+    body.replaceChildren();
+    const first = Math.floor(box.scrollTop / h);
+    const last = Math.min(data.length, first + Math.ceil((box.clientHeight || 400) / h) + 8);
+    for (let i = first; i < last; i++) {
+      const row = document.createElement("div");
+      row.className = "lp-min-row";
+      row.style.cssText = `position:absolute;top:${i * h}px;height:${h}px;display:flex;gap:8px`;
+      for (const cell of data[i]) {
+        const span = document.createElement("span");
+        span.textContent = String(cell);
+        row.append(span);
+      }
+      body.append(row);
+    }
+  }
+  box.addEventListener("scroll", draw);
+  draw();
+} };
+"""
+
 SETUP = f"""
 import time, datetime as dt
+import anywidget, traitlets
+MINIMAL_ESM = {MINIMAL_ESM!r}
 from labpanels.widgets import Table
 from labpanels.widgets.nodes import COLUMNS
 now = dt.datetime.now(dt.timezone.utc)
@@ -28,79 +64,108 @@ rows = [{{"id": i, "organization": f"Organization {{i % 250:03d}}",
           "last_seen": (now - dt.timedelta(minutes=i % 90)).isoformat()}}
         for i in range({NODES})]
 table = Table(columns=COLUMNS, rows=rows, sort_by="organization", height=400)
+
+class Minimal(anywidget.AnyWidget):
+    _esm = MINIMAL_ESM  # the floor: rows as lists, fixed-height box, visible rows only
+    names = traitlets.List().tag(sync=True)
+    data = traitlets.List().tag(sync=True)
+
+keys = ["id", "organization", "name", "status", "last_seen"]
+minimal = Minimal(names=keys, data=[[r[k] for k in keys] for r in rows])
 """
 DISPLAY = "started_ms = time.time() * 1000\ntable"
+DISPLAY_MINIMAL = "started_minimal_ms = time.time() * 1000\nminimal"
 
-# records when the table's first rows appear (installed before the cells run)
-WATCH_FIRST_PAINT = """
+BODY = ".lp-table .lp-grid-body"
+ROW = f"{BODY} .lp-grid-row"
+
+# records when each table's first rows appear (installed before the cells run)
+WATCH_FIRST_PAINT = f"""
 const root = panel.node;
 window.__lpFirstPaint = null;
-const observer = new MutationObserver(() => {
-  const body = root.querySelector('.lp-table-body .lp-table-row');
-  if (body && window.__lpFirstPaint === null) {
-    window.__lpFirstPaint = Date.now();
-    observer.disconnect();
-  }
-});
-observer.observe(root, { childList: true, subtree: true });
+window.__lpMinimalPaint = null;
+const observer = new MutationObserver(() => {{
+  const now = Date.now();
+  if (window.__lpFirstPaint === null && root.querySelector('{ROW}')) window.__lpFirstPaint = now;
+  if (window.__lpMinimalPaint === null && root.querySelector('.lp-min-row')) {{
+    window.__lpMinimalPaint = now;
+  }}
+  if (window.__lpFirstPaint !== null && window.__lpMinimalPaint !== null) observer.disconnect();
+}});
+observer.observe(root, {{ childList: true, subtree: true }});
 return true;
 """
 
-MARK_ROWS = """
+MARK_ROWS = f"""
 const root = panel.node;
-const rows = root.querySelectorAll('.lp-table-body .lp-table-row');
-rows.forEach((row) => { row.__lpMark = true; });
+const rows = root.querySelectorAll('{ROW}');
+rows.forEach((row) => {{ row.__lpMark = true; }});
 window.__lpUpdated = null;
-const target = root.querySelector(`.lp-table-body .lp-table-row[data-key="${args.key}"]`);
-const observer = new MutationObserver(() => {
-  const now = root.querySelector(`.lp-table-body .lp-table-row[data-key="${args.key}"]`);
-  if (now && now !== target && window.__lpUpdated === null) {
+const target = root.querySelector(`{ROW}[data-key="${{args.key}}"]`);
+const observer = new MutationObserver(() => {{
+  const now = root.querySelector(`{ROW}[data-key="${{args.key}}"]`);
+  if (now && now !== target && window.__lpUpdated === null) {{
     window.__lpUpdated = Date.now();
     observer.disconnect();
-  }
-});
-observer.observe(root.querySelector('.lp-table-body'), { childList: true });
+  }}
+}});
+observer.observe(root.querySelector('{BODY}'), {{ childList: true, subtree: true }});
 return rows.length;
 """
 
-AFTER_UPDATE = """
+AFTER_UPDATE = f"""
 const root = panel.node;
-const rows = [...root.querySelectorAll('.lp-table-body .lp-table-row')];
-return { updated: window.__lpUpdated, replaced: rows.filter((r) => !r.__lpMark).length,
+const rows = [...root.querySelectorAll('{ROW}')];
+return {{ updated: window.__lpUpdated, replaced: rows.filter((r) => !r.__lpMark).length,
          drawn: rows.length,
-         text: root.querySelector(
-           `.lp-table-body .lp-table-row[data-key="${args.key}"]`).textContent };
+         text: root.querySelector(`{ROW}[data-key="${{args.key}}"]`).textContent }};
 """
 
-SCROLL = """
+# a keystroke in the filter box: the input event, the grid filtering and redrawing
+# synchronously, then the next frame; the count shows the rows that match
+FILTER = f"""
 const root = panel.node;
-const viewport = root.querySelector('.lp-table-viewport');
+const input = root.querySelector('.lp-table .lp-table-filter');
+const started = performance.now();
+input.value = args.text;
+input.dispatchEvent(new Event('input', {{ bubbles: true }}));
+const sync = performance.now() - started;
+await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+return {{ sync_ms: sync, frame_ms: performance.now() - started,
+         count: root.querySelector('.lp-table .lp-table-count').textContent,
+         drawn: root.querySelectorAll('{ROW}').length }};
+"""
+
+SCROLL = f"""
+const root = panel.node;
+const viewport = root.querySelector('.lp-table .lp-grid-scroll');
 const started = performance.now();
 viewport.scrollTop = viewport.scrollHeight / 2;
 await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-const rows = [...root.querySelectorAll('.lp-table-body .lp-table-row')];
-return { ms: performance.now() - started, drawn: rows.length,
-         keys: rows.map((r) => Number(r.dataset.key)) };
+const rows = [...root.querySelectorAll('{ROW}')];
+return {{ ms: performance.now() - started, drawn: rows.length,
+         keys: rows.map((r) => Number(r.dataset.key)) }};
 """
 
 
 def measure(notebook: Any, updates: int = 5) -> dict[str, Any]:
     """Run the measurements with a browser-test ``notebook`` factory; return the numbers."""
-    nb = notebook([SETUP, DISPLAY], name="node-table-5000.ipynb", run=False)
+    nb = notebook([SETUP, DISPLAY, DISPLAY_MINIMAL], name="node-table-5000.ipynb", run=False)
     nb.evaluate(WATCH_FIRST_PAINT)
     nb.run_all(timeout=120)
-    nb.page.wait_for_function("() => window.__lpFirstPaint !== null", timeout=60_000)
-    first_paint = nb.evaluate("return window.__lpFirstPaint") - float(
-        nb.kernel("print(started_ms)"))
-    start_keys = nb.evaluate("return [...panel.node.querySelectorAll("
-                             "'.lp-table-body .lp-table-row')].map((r) => Number(r.dataset.key))")
+    nb.page.wait_for_function(
+        "() => window.__lpFirstPaint !== null && window.__lpMinimalPaint !== null",
+        timeout=60_000)
+    started = nb.kernel("print(started_ms, started_minimal_ms)").split()
+    first_paint = nb.evaluate("return window.__lpFirstPaint") - float(started[0])
+    minimal_paint = nb.evaluate("return window.__lpMinimalPaint") - float(started[1])
+    start_keys = nb.evaluate(f"return [...panel.node.querySelectorAll('{ROW}')]"
+                             ".map((r) => Number(r.dataset.key))")
     drawn_at_start = len(start_keys)
 
     update_ms, replaced = [], []
     for round_ in range(updates):
-        key = int(nb.evaluate(
-            "return Number(panel.node.querySelector('.lp-table-body .lp-table-row')"
-            ".dataset.key)"))
+        key = int(nb.evaluate(f"return Number(panel.node.querySelector('{ROW}').dataset.key)"))
         nb.evaluate(MARK_ROWS, {"key": key})
         new_name = f"renamed node {round_}"
         sent = float(nb.kernel(
@@ -113,13 +178,24 @@ def measure(notebook: Any, updates: int = 5) -> dict[str, Any]:
         update_ms.append(after["updated"] - sent)
         replaced.append(after["replaced"])
 
+    first_key = nb.evaluate(FILTER, {"text": "o"})             # builds the text cache
+    next_key = nb.evaluate(FILTER, {"text": "organization 01"})  # a later keystroke
+    narrow_key = nb.evaluate(FILTER, {"text": "organization 012"})
+    cleared = nb.evaluate(FILTER, {"text": ""})
     scroll = nb.evaluate(SCROLL, timeout=30)
     return {
         "nodes": NODES,
         "first_paint_ms": first_paint,
+        "minimal_first_paint_ms": minimal_paint,
         "rows_drawn": drawn_at_start,
         "update_ms": statistics.median(update_ms),
         "rows_replaced_per_update": max(replaced),
+        "filter_first_ms": first_key["frame_ms"],
+        "filter_first_sync_ms": first_key["sync_ms"],
+        "filter_next_ms": next_key["frame_ms"],
+        "filter_next_sync_ms": next_key["sync_ms"],
+        "filter_counts": [first_key["count"], next_key["count"], narrow_key["count"],
+                          cleared["count"]],
         "scroll_draw_ms": scroll["ms"],
         "rows_drawn_after_scroll": scroll["drawn"],
         "start_keys": start_keys,
@@ -154,6 +230,12 @@ def main() -> None:
             server.stop()
     print(f"NodeStatusTable with {result['nodes']} nodes, headless chromium:")
     print(f"  first paint (cell start to rows on screen): {result['first_paint_ms']:7.0f} ms")
+    print("  minimal virtualized anywidget, same rows:   "
+          f"{result['minimal_first_paint_ms']:7.0f} ms")
+    print(f"  filter keystroke, first (builds the cache): {result['filter_first_ms']:7.1f} ms "
+          f"(grid {result['filter_first_sync_ms']:.1f} ms, then one frame)")
+    print(f"  filter keystroke, later:                    {result['filter_next_ms']:7.1f} ms "
+          f"(grid {result['filter_next_sync_ms']:.1f} ms, then one frame)")
     print(f"  one node changes (kernel to row on screen): {result['update_ms']:7.0f} ms "
           f"(median of 5; {result['rows_replaced_per_update']} row element replaced)")
     print(f"  scroll to the middle, drawn in:            {result['scroll_draw_ms']:7.0f} ms")

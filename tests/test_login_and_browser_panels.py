@@ -119,19 +119,34 @@ def test_collaboration_browser_selection_drives_the_session(v6):
     assert rows["PhY-research"]["online"] == "4 of 4"
     assert rows["GHT_consortium"]["online"] == "3 of 4"
     assert rows["PhY-secure"]["encrypted"] == "yes"
-    browser.collaborations.selected = [rows["GHT_consortium"]["id"]]  # a click on the row
+    # a click on the row, or Enter on it: the view sends the action message
+    browser._handle_custom_msg({"type": "action", "name": "select",
+                                "args": {"collaboration": rows["GHT_consortium"]["id"]}}, [])
     assert session.collaboration["name"] == "GHT_consortium"
     _until(lambda: len(browser.organizations.rows) == 4 and len(browser.nodes.rows) == 4
-           and "3 of 4 nodes online" in browser.summary.value, what="GHT shown")
+           and "3 of 4 nodes online" in browser.summary, what="GHT shown")
+    assert browser.current == rows["GHT_consortium"]["id"]
     assert {r["name"]: r["country"] for r in browser.organizations.rows}[
         "HERMES_organization"] == "Italy"
     nodes = {r["organization"]: r["status"] for r in browser.nodes.rows}
     assert nodes.pop("HERMES_organization") == "never seen"
     assert set(nodes.values()) == {"online"}
-    assert "3 of 4 nodes online" in browser.summary.value
-    session.select("PhY-research")  # from code: the table follows
+    assert "3 of 4 nodes online" in browser.summary
+    # rows travel as names once + lists, never as dicts repeating their keys
+    wire = browser.get_state()["node_rows"]
+    assert set(wire) == {"keys", "data"} and len(wire["data"]) == 4
+    assert all(isinstance(row, list) for row in wire["data"])
+    # an action outside the whitelist, or with bad arguments, does nothing
+    browser._handle_custom_msg({"type": "action", "name": "close", "args": {}}, [])
+    browser._handle_custom_msg({"type": "action", "name": "select", "args": []}, [])
+    assert not browser.closed and session.collaboration["name"] == "GHT_consortium"
+    session.select("PhY-research")  # from code: the grid follows
     _until(lambda: browser.collaborations.selected == [rows["PhY-research"]["id"]]
-           and "not encrypted; 4 of 4" in browser.summary.value, what="PhY-research shown")
+           and "not encrypted; 4 of 4" in browser.summary, what="PhY-research shown")
+    # Refresh (the button's action) reads everything again
+    browser._handle_custom_msg({"type": "action", "name": "refresh", "args": {}}, [])
+    assert {r["name"] for r in browser.collaborations.rows} >= set(rows)
+    assert len(browser.nodes.rows) == 4 and browser.message_kind != "error"
     browser.close()
     session.close()
 
@@ -156,9 +171,13 @@ def test_node_table_follows_live_events_one_row_at_a_time(platform, v6):
         platform.start_node(spec.id)
     _until(lambda: table.row(spec.id)["status"] == "online", 20, "row back online")
     assert patches and all(p["type"] == "patch" for p in patches)
+    # rows travel as lists with their column names once per patch
+    assert all(isinstance(r, list) and len(r) == len(p["keys"]) for p in patches
+               for r in p["rows"])
     # the stopped node's changes travel alone (other nodes' last_seen may change meanwhile,
     # in patches of their own); no patch resends the whole table
-    mine = [p for p in patches if any(r["id"] == spec.id for r in p["rows"])]
+    mine = [p for p in patches
+            if any(r[p["keys"].index("id")] == spec.id for r in p["rows"])]
     assert mine and all(len(p["rows"]) == 1 for p in mine)
     assert all(len(p["rows"]) < len(table.rows) for p in patches)
 

@@ -110,6 +110,43 @@ export function columnsMinWidth(columns) {
   return sum;
 }
 
+// Rows as Python sends them ({keys: [...names], data: [[...cells], ...]}; a plain list of
+// objects is taken as it is) as objects {name: cell}.
+export function rowsFromWire(wire) {
+  if (Array.isArray(wire)) return wire;
+  if (!wire || !Array.isArray(wire.data)) return [];
+  const keys = wire.keys || [];
+  return wire.data.map((list) => {
+    const row = {};
+    for (let i = 0; i < keys.length; i++) row[keys[i]] = list[i];
+    return row;
+  });
+}
+
+// A patch from Python ({keys, rows: [[...]]}) as objects.
+export function patchRowsFromWire(keys, lists) {
+  return rowsFromWire({ keys, data: lists || [] });
+}
+
+// Apply a patch (its own `keys` and row lists) to rows in wire form, in place: each row
+// replaces the row with the same `key` (compared as text) or is added at the end; a
+// name the rows did not have is added to wire.keys. Used in a view module's
+// initialize() on the model's own value, so every view (also one drawn later) agrees
+// and no later save sends the rows back to Python. Returns `wire`.
+export function patchWire(wire, keys, lists, key) {
+  if (!wire || !Array.isArray(wire.data)) return wire;
+  if (!wire.keys) wire.keys = [];
+  for (const k of keys) if (!wire.keys.includes(k)) wire.keys.push(k);
+  const at = keys.map((k) => wire.keys.indexOf(k));
+  const converted = (lists || []).map((list) => {
+    const out = new Array(wire.keys.length);
+    at.forEach((p, i) => { out[p] = list[i]; });
+    return out;
+  });
+  applyPatch(wire.data, converted, wire.keys.indexOf(key), { inPlace: true });
+  return wire;
+}
+
 // ---- the component -------------------------------------------------------------------
 
 let gridCount = 0;
@@ -133,6 +170,7 @@ export function createGrid(container, options = {}) {
   let view = [];          // rows shown: sorted, then filtered
   let viewIndex = null;   // key -> index in view, built on demand
   let activeKey = null;   // the row holding the roving tab stop
+  let activeRow = null;   // ... its row object, when known
   let area = "rows";      // "rows" or "header": where the tab stop is
   let activeCol = 0;
   let drawn = new Map();  // key -> { el, row, index, sel }
@@ -204,10 +242,11 @@ export function createGrid(container, options = {}) {
   }
 
   function recompute() {
+    const started = performance.now();
     view = filter.apply(sortedRows(), filterText);
     viewIndex = null;
-    if (activeKey !== null && indexOfKey(activeKey) < 0) activeKey = null;
-    if (activeKey === null && view.length) activeKey = keyOf(view[0]);
+    if (activeKey !== null && activeIndex() < 0) activeKey = null;
+    if (activeKey === null && view.length) setActive(view[0]);
     scroller.setAttribute("aria-rowcount", String(view.length + 1));
     body.style.height = `${view.length * rowHeight()}px`;
     empty.textContent = view.length ? "" : (filterText && rows.length ? "No rows match the filter" : o.emptyText);
@@ -215,6 +254,22 @@ export function createGrid(container, options = {}) {
     root.classList.toggle("lp-grid-is-empty", view.length === 0);
     draw();
     if (o.onChange) o.onChange({ total: rows.length, shown: view.length });
+    root.dataset.recomputeMs = (performance.now() - started).toFixed(1); // for benchmarks
+  }
+
+  // The index of the tab-stop row in view (-1 when not shown): by the row object first
+  // (no map of 5,000 keys for a keystroke), by its key when a patch replaced it.
+  function setActive(row) { activeKey = keyOf(row); activeRow = row; }
+
+  function activeIndex() {
+    if (activeKey === null) return -1;
+    let i = activeRow ? view.indexOf(activeRow) : -1;
+    if (i < 0) {
+      const k = String(activeKey);
+      i = viewIndex ? indexOfKey(k) : view.findIndex((row) => String(keyOf(row)) === k);
+      activeRow = i >= 0 ? view[i] : null;
+    }
+    return i;
   }
 
   function indexOfKey(k) {
@@ -275,7 +330,7 @@ export function createGrid(container, options = {}) {
     const { first, last } = windowRange(scroller.scrollTop, viewportHeight(), rowHeight(), view.length, OVERSCAN);
     const wanted = new Map();
     for (let i = first; i < last; i++) wanted.set(String(keyOf(view[i])), i);
-    const ai = activeKey === null ? -1 : indexOfKey(activeKey);
+    const ai = activeIndex();
     if (ai >= 0) wanted.set(String(activeKey), ai); // the tab stop always exists
     for (const [k, entry] of drawn) {
       if (!wanted.has(k)) { entry.el.remove(); drawn.delete(k); }
@@ -302,8 +357,22 @@ export function createGrid(container, options = {}) {
       }
       drawn.set(k, { el: line, row, index: i, sel: isSel, version });
     }
+    keepDomOrder();
     updateTabStop();
     root.dataset.drawnRows = String(drawn.size);
+  }
+
+  // Row elements in the order shown (screen readers and find-in-page read DOM order);
+  // moved only when a sort or filter changed it, keeping the focus where it was.
+  function keepDomOrder() {
+    const ordered = [...drawn.values()].sort((a, b) => a.index - b.index).map((e) => e.el);
+    const children = body.children;
+    let same = children.length === ordered.length;
+    for (let i = 0; same && i < ordered.length; i++) same = children[i] === ordered[i];
+    if (same) return;
+    const focused = body.contains(document.activeElement) ? document.activeElement : null;
+    body.append(...ordered);
+    if (focused && focused !== document.activeElement) focused.focus({ preventScroll: true });
   }
 
   function updateTabStop() {
@@ -331,7 +400,7 @@ export function createGrid(container, options = {}) {
     if (!view.length) return;
     const index = Math.min(i, view.length - 1);
     area = "rows";
-    activeKey = keyOf(view[index]);
+    setActive(view[index]);
     scrollToIndex(index);
     draw();
     const entry = drawn.get(String(activeKey));
@@ -390,7 +459,7 @@ export function createGrid(container, options = {}) {
       else if (event.key === "ArrowRight") { focusHeader(i + 1); handled = true; }
       else if (event.key === "Home") { focusHeader(0); handled = true; }
       else if (event.key === "End") { focusHeader(columns.length - 1); handled = true; }
-      else if (event.key === "ArrowDown") { focusIndex(Math.max(0, indexOfKey(activeKey))); handled = true; }
+      else if (event.key === "ArrowDown") { focusIndex(Math.max(0, activeIndex())); handled = true; }
       else if (event.key === "Enter" || event.key === " ") {
         event.stopPropagation(); // the button's own click sorts; the notebook must not see the key
         return;
@@ -409,7 +478,7 @@ export function createGrid(container, options = {}) {
     const index = indexOfKey(k);
     if (index < 0) return;
     area = "rows";
-    activeKey = keyOf(view[index]);
+    setActive(view[index]);
     updateTabStop();
     line.focus({ preventScroll: true });
     choose(activeKey, { ctrl: event.ctrlKey || event.metaKey, shift: event.shiftKey }, "pointer");
@@ -419,7 +488,7 @@ export function createGrid(container, options = {}) {
     const line = rowOf(event.target);
     if (line) {
       const index = indexOfKey(line.dataset.key);
-      if (index >= 0) { area = "rows"; activeKey = keyOf(view[index]); updateTabStop(); }
+      if (index >= 0) { area = "rows"; setActive(view[index]); updateTabStop(); }
       return;
     }
     const button = event.target.closest && event.target.closest(".lp-grid-head");
@@ -532,7 +601,7 @@ export function createGrid(container, options = {}) {
   }
 
   function focus() {
-    if (view.length) focusIndex(Math.max(0, indexOfKey(activeKey)));
+    if (view.length) focusIndex(Math.max(0, activeIndex()));
     else focusHeader(activeCol);
   }
 

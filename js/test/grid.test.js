@@ -1,7 +1,9 @@
 // grid.js: the pure parts (keyboard moves, selection, cell text, column widths).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cellText, columnsMinWidth, columnTemplate, moveIndex, nextSelection } from "../lib/grid.js";
+import {
+  cellText, columnsMinWidth, columnTemplate, moveIndex, nextSelection, patchRowsFromWire, patchWire, rowsFromWire,
+} from "../lib/grid.js";
 
 describe("moveIndex", () => {
   test("arrows move one row within the rows", () => {
@@ -95,5 +97,31 @@ describe("column widths", () => {
     assert.equal(columnTemplate(cols), "minmax(140px, 2fr) 110px minmax(80px, 1fr)");
     assert.equal(columnsMinWidth(cols), 330);
     assert.equal(columnsMinWidth([{ width: "2fr" }]), 80);
+  });
+});
+
+describe("rows in wire form", () => {
+  test("lists with their names once become objects", () => {
+    assert.deepEqual(rowsFromWire({ keys: ["id", "name"], data: [[1, "a"], [2, "b"]] }),
+      [{ id: 1, name: "a" }, { id: 2, name: "b" }]);
+    assert.deepEqual(rowsFromWire(null), []);
+    assert.deepEqual(rowsFromWire([{ id: 1 }]), [{ id: 1 }]);
+  });
+  test("a patch with its own names is applied in place, new names added", () => {
+    const wire = { keys: ["id", "name"], data: [[1, "a"], [2, "b"]] };
+    const data = wire.data;
+    const out = patchWire(wire, ["name", "id", "status"], [["B", 2, "online"], ["c", 3, "offline"]], "id");
+    assert.equal(out, wire);
+    assert.equal(wire.data, data);
+    assert.deepEqual(wire.keys, ["id", "name", "status"]);
+    assert.deepEqual(rowsFromWire(wire), [{ id: 1, name: "a", status: undefined },
+      { id: 2, name: "B", status: "online" }, { id: 3, name: "c", status: "offline" }]);
+    assert.deepEqual(patchRowsFromWire(["id", "x"], [[5, "y"]]), [{ id: 5, x: "y" }]);
+  });
+  test("keys compare as text", () => {
+    const wire = { keys: ["id", "v"], data: [["7", 1]] };
+    patchWire(wire, ["id", "v"], [[7, 2]], "id");
+    assert.equal(wire.data.length, 1);
+    assert.equal(wire.data[0][1], 2);
   });
 });
