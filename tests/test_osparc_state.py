@@ -66,7 +66,7 @@ def test_every_panel_shows_the_sessions_state_at_every_change(osparc, workdir):
                    if c["new"] else None, names=["job"])
     builder.set_inputs(input_1="number.txt", input_2=4)
     builder.submit()
-    assert builder.message.value == f"Submitted job {builder.job['id']}"  # no state word
+    assert builder.message == f"Submitted job {builder.job['id']}"  # no state word
     assert bar.wait(30) == "SUCCESS"
     states = [s for s, _, _ in seen]
     assert states[0] == "NOT_STARTED" and states[-1] == "SUCCESS" and "STARTED" in states
@@ -194,6 +194,7 @@ def test_closed_osparc_panels_leave_no_observer_thread_or_widget(osparc, workdir
     for panel in panels(osparc, workdir):  # anything created once per process exists now
         panel.join()
         panel.close()
+        panel.join(5)  # closed: its worker thread has ended too (not just been told to)
     watchers, widgets, threads = observers(osparc), open_widgets(), thread_names()
     made = []
     for _ in range(3):
@@ -209,6 +210,19 @@ def test_closed_osparc_panels_leave_no_observer_thread_or_widget(osparc, workdir
     assert observers(osparc) == watchers
     assert open_widgets() == widgets
     until(lambda: thread_names() == threads, what="the panels' threads ended")
+
+
+def test_join_after_close_waits_for_the_worker_thread(osparc, workdir):
+    builder = JobBuilder(osparc, workdir=workdir)
+    started = threading.Event()
+    builder.later(lambda: (started.set(), builder.stopping.wait(5)))
+    assert started.wait(5)
+    worker = builder._worker
+    builder.close()
+    builder.join(5)  # the stop sentinel is taken: the worker is gone, not just told to go
+    assert worker is not None and not worker.is_alive()
+    builder.later(print)  # refused once closed: no worker starts again
+    assert builder._worker is worker and not worker.is_alive()
 
 
 def test_closed_osparc_panels_change_nothing_when_the_session_does(osparc, workdir):

@@ -421,7 +421,7 @@ def test_front_ends_read_every_synced_trait(widget, name):
 def test_job_builder_form_matches_the_sleeper_ports(osparc, workdir):
     builder = JobBuilder(osparc, workdir=workdir)
     builder.choose_solver(SLEEPER)
-    assert builder.version_box.value == "2.0.2" and osparc.solver["id"] == SLEEPER
+    assert builder.version == "2.0.2" and osparc.solver["id"] == SLEEPER
     fields = builder.fields
     assert list(fields) == ["input_1", "input_2", "input_3"]
     assert [(f.kind, f.has_default, f.default) for f in fields.values()] == [
@@ -429,20 +429,25 @@ def test_job_builder_form_matches_the_sleeper_ports(osparc, workdir):
         ("integer", True, 2),
         ("boolean", True, False),
     ]
-    assert isinstance(fields["input_1"].widget, w.Combobox)
-    assert "number.txt" in fields["input_1"].widget.options  # the working folder's files
-    assert isinstance(fields["input_2"].widget, w.Text) and fields["input_2"].widget.value == "2"
-    assert isinstance(fields["input_3"].widget, w.Checkbox)
-    assert fields["input_3"].widget.value is False
+    form = {f["key"]: f for f in builder.form}  # what the view draws
+    assert [form[k]["kind"] for k in form] == ["file", "integer", "boolean"]
+    assert "number.txt" in builder.files  # the working folder's files
+    assert form["input_2"]["value"] == "2" and form["input_3"]["value"] is False
+    assert form["input_2"]["title"] == "Sleep interval"
+    assert "whole number" in form["input_2"]["hint"]
     assert fields["input_2"].title == "Sleep interval"
-    builder.set_inputs(input_2=5)
+    builder._handle_custom_msg({"type": "action", "name": "set_inputs",
+                                "args": {"input_2": "5"}}, [])  # typed in the view
     (workdir / "later.txt").write_text("1")
-    builder.refresh()  # the Refresh button: new files listed, typed values kept
-    assert "later.txt" in builder.fields["input_1"].widget.options
-    assert builder.fields["input_2"].widget.value == "5"
+    builder._handle_custom_msg({"type": "action", "name": "refresh"}, [])  # Refresh
+    assert "later.txt" in builder.files
+    assert builder.fields["input_2"].value == "5"
     builder.choose_solver("simcore/services/comp/labpanels/csv-summary", "0.9.0")
     assert [f.kind for f in builder.fields.values()] == ["file", "string"]
-    assert builder.version_box.options == ("1.0.0", "0.9.0")
+    assert builder.versions == ["1.0.0", "0.9.0"] and builder.version == "0.9.0"
+    builder._handle_custom_msg({"type": "action", "name": "choose_solver",
+                                "args": {"key": SLEEPER}}, [])  # the solver box
+    assert osparc.solver["id"] == SLEEPER and [f["key"] for f in builder.form][0] == "input_1"
 
 
 def test_port_kinds_and_log_levels():
@@ -475,7 +480,7 @@ def test_number_bounds_json_and_upload_fields(workdir):
         workdir,
         [],
     )
-    assert "≥ 0 and ≤ 1" in ratio.box.children[1].value
+    assert "≥ 0 and ≤ 1" in ratio.hint()
     ratio.write("2")
     with pytest.raises(ValueError, match=r"Ratio \(x\) must be at most 1, not 2.0"):
         ratio.read()
@@ -490,26 +495,19 @@ def test_number_bounds_json_and_upload_fields(workdir):
     table = PortField({"key": "t", "content_schema": {"type": "array", "title": "T"}}, workdir, [])
     table.write([1, 2])
     assert table.read() == [1, 2]
-    table.widget.value = "[1,"
+    table.value = "[1,"
     with pytest.raises(ValueError, match="is not valid JSON"):
         table.read()
     upload = PortField(
         {"key": "f", "content_schema": {"type": "string", "title": "A file"}}, workdir, []
     )
-    chosen = {
-        "name": "up.txt",
-        "type": "text/plain",
-        "size": 1,
-        "content": memoryview(b"7"),
-        "last_modified": 0,
-    }
-    upload.upload.set_state({"value": [chosen]})  # what the browser sends
-    assert upload.widget.value == "osparc-uploads/up.txt"
+    upload.save_upload("up.txt", b"7")
+    assert upload.value == "osparc-uploads/up.txt"
     assert upload.read() == workdir / "osparc-uploads" / "up.txt"
-    assert upload.upload.value == ()  # the bytes are on disk, not kept in the widget state
     upload.write({"id": "abc", "filename": "server.txt"})
     assert upload.read() == {"id": "abc", "filename": "server.txt"}
-    upload.widget.value = "number.txt"  # typing a path again replaces the server file
+    assert upload.spec()["value"] == "(on the server) server.txt"
+    upload.write("number.txt")  # typing a path again replaces the server file
     assert upload.read() == workdir / "number.txt"
 
 
@@ -520,17 +518,18 @@ def test_invalid_inputs_are_explained_and_nothing_is_sent(osparc, workdir):
     with pytest.raises(InvalidInputs) as caught:
         builder.submit()
     assert set(caught.value.errors) == {"input_1", "input_2"}
-    assert builder.message.kind == "error"
-    assert builder.message.value == (
+    assert builder.message_kind == "error"
+    assert builder.message == (
         "Not submitted: File with int number (input_1) needs a file: choose one or upload it; "
         "Sleep interval (input_2) must be a whole number, not 'three'"
     )
-    assert builder.fields["input_2"].error.value.startswith("Sleep interval (input_2) must be")
-    builder.set_inputs(input_1="missing.txt", input_2="2.5")
-    builder.submit_button.click()
+    assert builder.field_errors["input_2"].startswith("Sleep interval (input_2) must be")
+    assert set(builder.field_errors) == {"input_1", "input_2"}
+    builder._handle_custom_msg({"type": "action", "name": "submit_form", "args": {
+        "values": {"input_1": "missing.txt", "input_2": "2.5", "input_3": False}}}, [])
     assert builder.wait(10)
-    assert "no such file 'missing.txt'" in builder.message.value
-    assert "must be a whole number, not '2.5'" in builder.message.value
+    assert "no such file 'missing.txt'" in builder.message
+    assert "must be a whole number, not '2.5'" in builder.message
     with pytest.raises(ValueError, match="has no input input_9; its inputs are input_1"):
         builder.set_inputs(input_9=1)
     with pytest.raises(ValueError, match="yes/no flag"):
@@ -542,12 +541,13 @@ def test_submit_creates_exactly_one_job_even_on_a_double_click(osparc, workdir):
     builder = JobBuilder(osparc, workdir=workdir)
     builder.choose_solver(SLEEPER)
     builder.set_inputs(input_1="number.txt", input_2=2)
-    builder.submit_button.click()
-    builder.submit_button.click()  # the second click arrives while the first is sent
+    click = {"type": "action", "name": "submit_form", "args": {}}
+    builder._handle_custom_msg(click, [])
+    builder._handle_custom_msg(click, [])  # the second click arrives while the first is sent
     assert builder.wait(20)
     assert created_jobs(osparc) == 1
     assert osparc.job["id"] == builder.job["id"]  # the job is the session's for other panels
-    assert builder.message.value.startswith(f"Submitted job {builder.job['id']}")
+    assert builder.message.startswith(f"Submitted job {builder.job['id']}")
     first = builder.job["id"]
     job = builder.submit()  # a deliberate second submit is a second job
     assert created_jobs(osparc) == 2 and job["id"] == builder.job["id"] != first

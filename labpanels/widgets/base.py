@@ -121,13 +121,18 @@ class PanelBase:
         return thread
 
     def join(self, timeout: float | None = 30.0) -> None:
-        """Wait until queued and started work has ended (TimeoutError after ``timeout``)."""
+        """Wait until queued and started work has ended (TimeoutError after ``timeout``);
+        after :meth:`close`, until the panel's threads (its worker too) have ended."""
         deadline = None if timeout is None else time.monotonic() + timeout
         current = threading.current_thread()
         while True:
             with self._life_lock:
                 busy = [t for t in self._threads if t.is_alive() and t is not current]
                 pending = self._pending if current is not self._worker else 0
+                worker = self._worker
+                if (self.stopping.is_set() and worker is not None and worker.is_alive()
+                        and worker is not current):
+                    busy.append(worker)  # closed: its stop sentinel is on the way
             if not busy and not pending:
                 return
             if deadline is not None and time.monotonic() > deadline:

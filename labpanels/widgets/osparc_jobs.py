@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import ipywidgets as w
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from ..errors import LabpanelsError
@@ -28,8 +27,8 @@ from ..pennsieve.download import safe_name
 from ..waiting import Stopped, poll
 from .assets import asset
 from .base import Panel, PanelBase
-from .common import Message, friendly
-from .sparc_picker import ClosesTree, dispatch_action
+from .common import friendly
+from .sparc_picker import dispatch_action
 
 __all__ = [
     "JobBuilder",
@@ -153,9 +152,10 @@ OMIT = object()  # an empty optional field: the input is not sent
 
 
 class PortField:
-    """One input port's widget: reads a typed value or says clearly what is wrong."""
+    """One input port of the form: holds what was typed (``value``: text, or a bool for
+    a yes/no port) and reads it as a typed value or says clearly what is wrong."""
 
-    def __init__(self, port: Mapping[str, Any], workdir: Path, choices: list[str]) -> None:
+    def __init__(self, port: Mapping[str, Any], workdir: Path, choices: list[str] = ()) -> None:
         schema = port.get("content_schema") or {}
         self.key = str(port["key"])
         self.kind = port_kind(port)
@@ -166,18 +166,18 @@ class PortField:
         self.default = schema.get("default")
         self.workdir = workdir
         self.remote: dict | None = None  # a server File given with set_inputs
-        self.error = w.Label()
-        self.error.add_class("lp-field-error")
-        self.upload: w.FileUpload | None = None
-        self.widget = self._make(choices)
-        label = w.Label(f"{self.title}", layout=w.Layout(width="180px"))
-        label.add_class("lp-field-label")
-        help_text = w.Label(self._hint())
-        help_text.add_class("lp-field-help")
-        row = [label, self.widget] + ([self.upload] if self.upload else [])
-        self.box = w.VBox([w.HBox(row), help_text, self.error])
+        self.options = [str(o) for o in schema.get("enum") or []]
+        if self.kind == "boolean":
+            self.value: Any = bool(self.default)
+        elif self.options:
+            self.value = str(self.default) if self.default in self.options else self.options[0]
+        elif self.kind == "json":
+            self.value = "" if self.default is None else json.dumps(self.default)
+        else:
+            self.value = "" if self.default is None or self.kind == "file" else str(self.default)
 
-    def _hint(self) -> str:
+    def hint(self) -> str:
+        """What the port takes: its key, kind, bounds, default and description."""
         bounds = []
         for name, sign in (
             ("minimum", "≥"),
@@ -199,38 +199,14 @@ class PortField:
         extra = f" {' and '.join(bounds)}" if bounds else ""
         return f"{self.key}: {kind}{extra}{default}. {self.description}".strip()
 
-    def _make(self, choices: list[str]) -> w.Widget:
-        if self.kind == "boolean":
-            return w.Checkbox(value=bool(self.default), indent=False)
-        layout = w.Layout(width="320px")  # made only when used: a Layout is a widget too
-        if self.kind == "string" and self.schema.get("enum"):
-            options = [str(o) for o in self.schema["enum"]]
-            return w.Dropdown(
-                options=options,
-                value=str(self.default) if self.default in options else options[0],
-                layout=layout,
-            )
-        if self.kind == "file":
-            self.upload = w.FileUpload(
-                description="Upload", multiple=False, layout=w.Layout(width="auto")
-            )
-            self.upload.observe(self._uploaded, names=["value"])
-            box = w.Combobox(
-                options=tuple(choices),
-                ensure_option=False,
-                placeholder=f"a file in {self.workdir}",
-                layout=layout,
-            )
-            box.observe(self._typed, names=["value"])
-            return box
-        if self.kind == "json":
-            return w.Textarea(
-                value="" if self.default is None else json.dumps(self.default),
-                placeholder="JSON",
-                layout=layout,
-            )
-        text = "" if self.default is None else str(self.default)
-        return w.Text(value=text, placeholder=self.kind, layout=layout)
+    def spec(self) -> dict:
+        """What the view draws for this field."""
+        value = self.value
+        if self.kind == "file" and self.remote is not None:
+            value = f"(on the server) {self.remote.get('filename', self.remote.get('id'))}"
+        return {"key": self.key, "kind": self.kind, "title": self.title, "hint": self.hint(),
+                "options": self.options, "value": value,
+                "required": not self.has_default and self.kind not in ("string", "boolean")}
 
     # -- values --------------------------------------------------------------------
     def read(self) -> Any:
@@ -238,10 +214,10 @@ class PortField:
         with a sentence naming the port."""
         name = f"{self.title} ({self.key})"
         if self.kind == "boolean":
-            return bool(self.widget.value)
+            return bool(self.value)
         if self.kind == "file":
             return self._read_file(name)
-        raw = str(self.widget.value)
+        raw = str(self.value)
         if raw.strip() == "" and not (self.kind == "string" and raw):
             if self.has_default:
                 return self.default
@@ -262,7 +238,7 @@ class PortField:
     def _read_file(self, name: str) -> Any:
         if self.remote is not None:
             return dict(self.remote)
-        text = str(self.widget.value).strip()
+        text = str(self.value).strip()
         if not text:
             raise ValueError(f"{name} needs a file: choose one or upload it")
         path = Path(text).expanduser()
@@ -285,41 +261,34 @@ class PortField:
         return value
 
     def write(self, value: Any) -> None:
-        """Put a Python value into the widget (a Path or name for a file, a File dict too)."""
+        """Put a Python value into the field (a Path or name for a file, a File dict
+        too); typing a path again replaces a server file."""
         if self.kind == "file":
             if isinstance(value, Mapping):
-                self.widget.value = f"(on the server) {value.get('filename', value.get('id'))}"
-                self.remote = dict(value)  # after the text: typing clears it
+                self.value = ""
+                self.remote = dict(value)
                 return
-            self.widget.value = str(value)
+            self.remote = None
+            self.value = str(value)
             return
         if self.kind == "boolean":
             if not isinstance(value, bool):
                 raise ValueError(f"{self.title} ({self.key}) is a yes/no flag: give True or False")
-            self.widget.value = value
+            self.value = value
             return
         if self.kind == "json" and not isinstance(value, str):
-            self.widget.value = json.dumps(value)
+            self.value = json.dumps(value)
             return
-        self.widget.value = str(value)
+        self.value = str(value)
 
-    def _typed(self, _change: dict) -> None:
-        self.remote = None
-
-    def _uploaded(self, change: dict) -> None:
-        files = change["new"]
-        if not files:
-            return
-        item = files[0]
+    def save_upload(self, name: str, content: bytes) -> Path:
+        """Keep an uploaded file in ``<workdir>/osparc-uploads`` and choose it."""
         folder = self.workdir / "osparc-uploads"
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / safe_name(str(item["name"]))
-        target.write_bytes(bytes(item["content"]))
-        self.widget.value = str(target.relative_to(self.workdir))
-        self.upload.value = ()  # the bytes live on disk now, not in the widget state
-
-    def show_error(self, text: str) -> None:
-        self.error.value = text
+        target = folder / safe_name(str(name))
+        target.write_bytes(bytes(content))
+        self.write(str(target.relative_to(self.workdir)))
+        return target
 
 
 def _integer(name: str, raw: str) -> int:
@@ -346,84 +315,68 @@ def _number(name: str, raw: str) -> float:
 
 
 # --------------------------------------------------------------------------- JobBuilder
-class JobBuilder(ClosesTree, PanelBase, w.VBox):
+class JobBuilder(Panel):
     """Choose a solver and version, fill the form its input ports describe, submit.
 
     Nothing is sent until every field is valid; one click submits one job (the button
     is locked meanwhile) and the job becomes the session's ``job`` for the other panels.
-    Traits: ``submitting``, ``job`` (the last job submitted here, as the session's
-    ``job`` shows it while it is the current one).
+    One anywidget (``osparc_builder.js``): the view draws ``form`` (one field per input
+    port) and sends actions; ``field_errors`` holds each field's message. Traits:
+    ``submitting``, ``job`` (the last job submitted here, as the session's ``job`` shows
+    it while it is the current one), ``solver_id``, ``version``, ``versions``, ``files``
+    (the working folder's files offered to file ports).
     """
 
-    submitting = Bool(False)
+    _esm = asset("osparc_builder.js")
+    _css = asset("osparc_builder.css")
+
+    submitting = Bool(False).tag(sync=True)
     job = Dict(allow_none=True, default_value=None)
+    solver_options = List().tag(sync=True)  # [id, label] pairs
+    solver_id = Unicode("").tag(sync=True)
+    versions = List(Unicode()).tag(sync=True)
+    version = Unicode("").tag(sync=True)
+    about = Unicode("").tag(sync=True)
+    form = List().tag(sync=True)  # one dict per field: PortField.spec()
+    files = List(Unicode()).tag(sync=True)
+    field_errors = Dict().tag(sync=True)
+
+    _actions = frozenset({"choose_solver", "refresh", "refresh_files", "set_inputs",
+                          "submit_form", "upload"})
 
     def __init__(self, session: OsparcSession, *, workdir: str | Path = ".", **kwargs: Any) -> None:
-        self.check_options(kwargs)
+        super().__init__(**kwargs)
         self.session = session
         self.workdir = Path(workdir).resolve()
-        self.solver_box = w.Dropdown(description="Solver", layout=w.Layout(width="460px"))
-        self.version_box = w.Dropdown(description="Version", layout=w.Layout(width="200px"))
-        self.about = w.Label()
-        self.about.add_class("lp-wrap")
-        self.form = w.VBox()
-        self.submit_button = w.Button(
-            description="Submit", icon="play", button_style="primary", layout=w.Layout(width="auto")
-        )
-        reload = w.Button(
-            description="Refresh",
-            icon="refresh",
-            layout=w.Layout(width="auto"),
-            tooltip="Read the solvers and the files of the folder again",
-        )
-        self.message = Message()
-        super().__init__(
-            [
-                w.HBox([self.solver_box, self.version_box, reload]),
-                self.about,
-                self.form,
-                self.submit_button,
-                self.message,
-            ],
-            **kwargs,
-        )
-        self.add_class("lp-panel")
         self.fields: dict[str, PortField] = {}
         self._solvers: list[dict] = []
-        self._quiet = False
         self._choosing = False
         self._shown: tuple[str, str] | None = None
         self._lock = threading.Lock()
         self._form_lock = threading.RLock()  # one thread at a time builds the form
         self._thread: threading.Thread | None = None
-        self.solver_box.observe(self._solver_picked, names=["value"])
-        self.version_box.observe(self._version_picked, names=["value"])
-        self.submit_button.on_click(lambda _: self._clicked())
-        reload.on_click(lambda _: self._safely(self.refresh))
+        self.on_msg(self._on_message)
         self.follow(session, self._session_solver, "solver")
         self.follow(session, self._session_job, "job")
-        self._safely(self.refresh)
+        self.attempt(self.refresh)
+
+    def _on_message(self, _widget: Any, content: dict, buffers: list) -> None:
+        dispatch_action(self, content, self._actions, buffers=buffers)
 
     # -- solvers ---------------------------------------------------------------------
     def refresh(self) -> None:
         """Read the solvers and the folder's files again; rebuild the current solver's form
         (values already typed are kept)."""
         self._solvers = self.session.solvers()
-        options = [
-            (f"{s.get('title') or s['id'].rsplit('/', 1)[-1]} — {s['id']}", s["id"])
+        self.solver_options = [
+            [s["id"], f"{s.get('title') or s['id'].rsplit('/', 1)[-1]} — {s['id']}"]
             for s in sorted(self._solvers, key=lambda s: str(s.get("title", s["id"])))
         ]
         current = self.session.solver
-        self._quiet = True
-        try:
-            self.solver_box.options = options
-            self.solver_box.value = None
-        finally:
-            self._quiet = False
         if current:
             self.choose_solver(current["id"], current["version"])
-        elif options:
-            self.choose_solver(options[0][1])
+        elif self.solver_options:
+            self.choose_solver(self.solver_options[0][0])
 
     def choose_solver(self, key: str, version: str | None = None) -> dict:
         """Make a solver release current (the latest when no version) and build its form."""
@@ -448,47 +401,41 @@ class JobBuilder(ClosesTree, PanelBase, w.VBox):
 
     def _show_solver_now(self, solver: Mapping[str, Any], releases: list[str] | None) -> None:
         key, version = str(solver["id"]), str(solver["version"])
-        self._quiet = True
-        try:
-            if key not in [v for _, v in self.solver_box.options]:
-                self.solver_box.options = [*self.solver_box.options, (key, key)]
-            self.solver_box.value = key
-            if releases is not None:
-                self.version_box.options = releases or [version]
-            if version not in self.version_box.options:
-                self.version_box.options = [*self.version_box.options, version]
-            self.version_box.value = version
-        finally:
-            self._quiet = False
-        self.about.value = str(solver.get("description") or "")
+        if key not in [k for k, _ in self.solver_options]:
+            self.solver_options = [*self.solver_options, [key, key]]
+        if releases is not None:
+            self.versions = releases or [version]
+        elif self.solver_id != key:
+            self.versions = [version]
+        if version not in self.versions:
+            self.versions = [*self.versions, version]
+        self.solver_id, self.version = key, version
+        self.about = str(solver.get("description") or "")
         self._build_form(self.session.input_ports(solver))
         self._shown = (key, version)
 
     def _build_form(self, ports: list[dict]) -> None:
-        choices = _files_in(self.workdir)
+        self.files = _files_in(self.workdir)
         old = self.fields
         self.fields = {
-            str(p["key"]): PortField(p, self.workdir, choices)
+            str(p["key"]): PortField(p, self.workdir)
             for p in ports
             if p.get("kind", "input") == "input"
         }
         for key, field in self.fields.items():  # what was typed survives a refresh
             before = old.get(key)
             if before is not None and before.kind == field.kind and before.schema == field.schema:
-                field.widget.value = before.widget.value
-                field.remote = before.remote
-        # the old form is closed, every widget of it
-        self.replace_children(self.form, [f.box for f in self.fields.values()] or [
-            w.Label("This solver takes no inputs")
-        ])
-        self.message.clear()
+                field.value, field.remote = before.value, before.remote
+        self.field_errors = {}
+        self._publish()
+        self.show_message("", "info")
+
+    def _publish(self) -> None:
+        self.form = [f.spec() for f in self.fields.values()]
 
     def refresh_files(self) -> None:
-        """List the working folder's files again in every file field."""
-        choices = tuple(_files_in(self.workdir))
-        for f in self.fields.values():
-            if f.kind == "file":
-                f.widget.options = choices
+        """List the working folder's files again for every file field."""
+        self.files = _files_in(self.workdir)
 
     # -- inputs ----------------------------------------------------------------------
     def set_inputs(self, **values: Any) -> None:
@@ -499,23 +446,37 @@ class JobBuilder(ClosesTree, PanelBase, w.VBox):
                 f"{self._solver_name()} has no input {', '.join(unknown)}; its "
                 f"inputs are {', '.join(self.fields) or 'none'}"
             )
-        for key, value in values.items():
-            self.fields[key].write(value)
+        try:
+            for key, value in values.items():
+                self.fields[key].write(value)
+        finally:
+            self._publish()
+
+    def upload(self, key: str, name: str, buffers: list | None = None) -> Path:
+        """Keep a file uploaded in the view (its bytes in the message) for port ``key``."""
+        if key not in self.fields or self.fields[key].kind != "file":
+            raise ValueError(f"{key} is not a file input of {self._solver_name()}")
+        if not buffers:
+            raise ValueError("the upload carried no bytes")
+        target = self.fields[key].save_upload(name, bytes(buffers[0]))
+        self.refresh_files()
+        self._publish()
+        return target
 
     def values(self) -> dict[str, Any]:
-        """The form's inputs, typed; raises :class:`InvalidInputs` listing every problem."""
+        """The form's inputs, typed; raises :class:`InvalidInputs` listing every problem
+        (each field's message is in ``field_errors`` too)."""
         out: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for key, field in self.fields.items():
             try:
                 value = field.read()
-                field.show_error("")
             except ValueError as exc:
                 errors[key] = str(exc)
-                field.show_error(str(exc))
                 continue
             if value is not OMIT:
                 out[key] = value
+        self.field_errors = errors
         if errors:
             raise InvalidInputs(errors)
         return out
@@ -530,23 +491,45 @@ class JobBuilder(ClosesTree, PanelBase, w.VBox):
 
     def _submit(self) -> dict:
         """Submit (``submitting`` is already True: this call owns the submission)."""
-        self.submit_button.disabled = True
         try:
             try:
                 inputs = self.values()
             except InvalidInputs as exc:
-                self.message.show(friendly(exc), "error")
+                self.show_message(friendly(exc), "error")
                 raise
-            self.message.show("Submitting…")
+            self.show_message("Submitting…")
             job = self.session.submit(inputs)
             current = self.session.job or {}  # newer than ``job`` when the poller was quick
             self.job = dict(current if current.get("id") == job["id"] else job)
             # no state word here: the progress bar and the viewer show the job's state
-            self.message.show(f"Submitted job {job['id']}", "ok")
+            self.show_message(f"Submitted job {job['id']}", "ok")
             return job
         finally:
             self.submitting = False
-            self.submit_button.disabled = False
+
+    def submit_form(self, values: Mapping[str, Any] | None = None) -> threading.Thread | None:
+        """What the Submit button does: take the values the view holds, then submit on a
+        thread of its own (a second click while one is sent is ignored)."""
+        with self._lock:
+            if self.submitting:
+                return None
+            self.submitting = True
+        try:
+            if values:
+                self.set_inputs(**{k: v for k, v in values.items() if k in self.fields})
+        except Exception:
+            self.submitting = False
+            raise
+
+        def work() -> None:
+            try:
+                with self.reporting():
+                    self._submit()
+            finally:
+                self.submitting = False
+
+        self._thread = self.start(work, name="labpanels-osparc-submit")
+        return self._thread
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for a submission started by the button; True when none is running."""
@@ -555,38 +538,9 @@ class JobBuilder(ClosesTree, PanelBase, w.VBox):
         return self._thread is None or not self._thread.is_alive()
 
     # -- reactions --------------------------------------------------------------------
-    def _clicked(self) -> None:
-        with self._lock:
-            if self.submitting:  # a second click while the first is sent: ignored
-                return
-            self.submitting = True
-        self.submit_button.disabled = True
-
-        def work() -> None:
-            try:
-                with self.reporting():
-                    self._submit()
-            finally:
-                self.submitting = False
-                self.submit_button.disabled = False
-
-        self._thread = self.start(work, name="labpanels-osparc-submit")
-
     def _solver_name(self) -> str:
         solver = self.session.solver or {}
         return str(solver.get("title") or solver.get("id") or "the solver")
-
-    def _safely(self, action: Callable[..., Any], *args: Any) -> None:
-        with self.reporting():
-            action(*args)
-
-    def _solver_picked(self, change: dict) -> None:
-        if not self._quiet and change["new"]:
-            self._safely(self.choose_solver, change["new"])
-
-    def _version_picked(self, change: dict) -> None:
-        if not self._quiet and change["new"] and self.solver_box.value:
-            self._safely(self.choose_solver, self.solver_box.value, change["new"])
 
     def _session_solver(self, change: dict) -> None:
         if self._choosing:  # choose_solver on this thread builds the form itself
