@@ -1,259 +1,370 @@
-// FileTree front end (DatasetPicker): one folder of a dataset at a time, breadcrumbs,
-// a file-type and a name filter, checkboxes. Python sends the folder's rows page by page
-// in messages; the next page is asked for when the user scrolls near the end. Only the
-// rows in view exist in the DOM. Every name from the server is written with textContent.
+// The file tree of DatasetPicker (a module imported by sparc_picker.js): one folder of a
+// dataset at a time, breadcrumbs, a file-type and a name filter, ticks. Python sends the
+// folder's rows page by page (`rows` messages: column names + lists); they are kept in a
+// store per model (initializeTree, from the view module's initialize), so every view of
+// the model agrees and a view drawn again has every row. The next page is asked for when
+// the view scrolls near the end. Only the rows in view exist in the DOM.
+//
+// Keyboard: the list is role="tree" (one Tab stop, roving tabindex over role="treeitem"
+// rows); ArrowUp/ArrowDown/Home/End/PageUp/PageDown move, ArrowRight or Enter opens a
+// folder, ArrowLeft goes up one folder, Space ticks (Shift+Space: a range). Handled keys
+// stop propagating, so the notebook does not take them. Names are written with
+// textContent; icons are inline SVG.
+import { el, icon } from "./lib/dom.js";
+import { formatBytes } from "./lib/format.js";
 
-const ROW_HEIGHT = 26;
+const ROW_HEIGHT = 28;
 const MARGIN_ROWS = 12;
-
-function formatBytes(value) {
-  if (typeof value !== "number") return "";
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let v = value, i = 0;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+const stores = new WeakMap();
 
 // the same rule as FileTree.visible() in Python
-function matches(row, type, name) {
+export function matches(row, type, name) {
   if (name && !String(row.name).toLowerCase().includes(name)) return false;
   if (!type) return true;
   return row.dir || String(row.type || "").toLowerCase() === type;
 }
 
-function render({ model, el }) {
-  el.classList.add("lp-filetree");
-  const crumbs = element("nav", "lp-ft-crumbs");
-  crumbs.setAttribute("aria-label", "Folder");
-  const tools = element("div", "lp-ft-tools");
-  const typeSelect = element("select", "lp-ft-type");
-  typeSelect.setAttribute("aria-label", "File type");
-  const nameFilter = element("input", "lp-ft-name");
-  nameFilter.type = "search";
-  nameFilter.placeholder = "Filter names…";
-  nameFilter.setAttribute("aria-label", "Filter names");
-  const count = element("span", "lp-ft-count");
-  tools.append(typeSelect, nameFilter, count);
+// Rows as objects from a `rows` message ({keys, rows: [[...]]}).
+export function rowsOf(msg) {
+  const keys = msg.keys || [];
+  return (msg.rows || []).map((list) => {
+    if (!Array.isArray(list)) return list;
+    const row = {};
+    keys.forEach((k, i) => { row[k] = list[i]; });
+    return row;
+  });
+}
 
-  const header = element("div", "lp-ft-row lp-ft-header");
-  const all = element("input", "lp-ft-check");
-  all.type = "checkbox";
-  all.setAttribute("aria-label", "Select every row shown");
-  header.append(all, element("span", "lp-ft-name-cell", "Name"), element("span", "lp-ft-type-cell", "Type"),
-    element("span", "lp-ft-size-cell", "Size"));
-  const viewport = element("div", "lp-ft-viewport");
-  viewport.setAttribute("role", "grid");
-  viewport.tabIndex = 0;
-  const spacer = element("div", "lp-ft-spacer");
-  const body = element("div", "lp-ft-body");
-  spacer.append(body);
+// Apply a `rows` message to a store; returns true when the store is out of step.
+export function applyRows(store, msg) {
+  if (!msg || msg.type !== "rows") return false;
+  if (msg.reset) {
+    store.path = msg.path;
+    store.rows = rowsOf(msg);
+    store.epoch++;
+  } else if (msg.path === store.path && msg.offset === store.rows.length) {
+    store.rows.push(...rowsOf(msg));
+  } else {
+    return msg.path === store.path;
+  }
+  store.received = true;
+  return false;
+}
+
+export function treeStore(model) {
+  let store = stores.get(model);
+  if (!store) {
+    store = { path: "", rows: [], epoch: 0, received: false, listeners: new Set() };
+    stores.set(model, store);
+  }
+  return store;
+}
+
+// From the view module's initialize({model}): keep the model's folder rows.
+export function initializeTree(model) {
+  const store = treeStore(model);
+  const act = (name, args = {}) => model.send({ type: "action", name, args });
+  const onMessage = (msg) => {
+    if (!msg || msg.type !== "rows") return;
+    if (applyRows(store, msg)) act("resend_files"); // out of step: every row again
+    for (const listener of store.listeners) listener(msg);
+  };
+  model.on("msg:custom", onMessage);
+  act("resend_files"); // Python answers with the rows loaded so far
+  return () => model.off("msg:custom", onMessage);
+}
+
+export function createFileTree(container, model) {
+  const store = treeStore(model);
+  const act = (name, args = {}) => model.send({ type: "action", name, args });
+  const root = el("div", { class: "lp-filetree" });
+  const crumbs = el("nav", { class: "lp-ft-crumbs", "aria-label": "Folder" });
+  const typeSelect = el("select", { class: "lp-input lp-ft-type", "aria-label": "File type" });
+  const nameFilter = el("input", {
+    class: "lp-input lp-ft-name", type: "search", placeholder: "Filter names…", "aria-label": "Filter names",
+  });
+  const count = el("span", { class: "lp-ft-count", "aria-live": "polite" });
+  const tools = el("div", { class: "lp-ft-tools" }, typeSelect, nameFilter, count);
+  const all = el("input", { class: "lp-ft-check lp-ft-all", type: "checkbox" });
+  const allLabel = el("label", { class: "lp-ft-all-label" }, all, el("span", {}, "Tick every row shown"));
+  const viewport = el("div", { class: "lp-ft-viewport", role: "tree", "aria-label": "Files", "aria-multiselectable": "true" });
+  const spacer = el("div", { class: "lp-ft-spacer", role: "presentation" });
   viewport.append(spacer);
-  const footer = element("div", "lp-ft-footer");
-  el.append(crumbs, tools, header, viewport, footer);
+  const footer = el("div", { class: "lp-ft-footer" });
+  root.append(crumbs, tools, allLabel, viewport, footer);
+  container.append(root);
 
-  let rows = [];          // the loaded rows of the current folder, in server order
   let view = [];          // rows that pass the filters
   let drawn = new Map();  // path -> row element in the DOM
   let asked = false;      // a "more" request is on its way
-  let received = false;   // the first rows arrived (before that, nothing to ask for)
-  let anchor = null;      // index in view of the last checkbox clicked (shift-click ranges)
+  let anchor = null;      // index in view of the last tick (Shift ranges)
+  let active = 0;         // index in view of the row holding the tab stop
+  let epoch = -1;
 
-  const selectedSet = () => new Set(model.get("selected"));
+  const selectedSet = () => new Set(model.get("selected_paths"));
 
   function drawCrumbs() {
     crumbs.replaceChildren();
-    const path = model.get("path");
+    const path = model.get("tree_path");
     const parts = path ? path.split("/") : [];
-    const targets = [["", model.get("root_label") || "dataset"]];
+    const targets = [["", model.get("tree_root") || "dataset"]];
     parts.forEach((part, i) => targets.push([parts.slice(0, i + 1).join("/"), part]));
     targets.forEach(([target, label], i) => {
-      if (i) crumbs.append(element("span", "lp-ft-sep", "/"));
+      if (i) crumbs.append(el("span", { class: "lp-ft-sep", "aria-hidden": "true" }, "/"));
       if (i === targets.length - 1) {
-        const here = element("span", "lp-ft-crumb lp-ft-here", label);
-        here.setAttribute("aria-current", "location");
-        crumbs.append(here);
+        crumbs.append(el("span", { class: "lp-ft-crumb lp-ft-here", "aria-current": "location" }, label));
       } else {
-        const button = element("button", "lp-ft-crumb", label);
-        button.type = "button";
-        button.addEventListener("click", () => model.send({ type: "open", path: target }));
-        crumbs.append(button);
+        crumbs.append(el("button", {
+          type: "button", class: "lp-ft-crumb", onclick: () => act("open_folder", { path: target }),
+        }, label));
       }
     });
   }
 
   function drawTypes() {
     const wanted = model.get("file_type");
-    typeSelect.replaceChildren();
-    const any = element("option", "", "All types");
-    any.value = "";
-    typeSelect.append(any);
     const types = model.get("file_types").slice();
     if (wanted && !types.some((t) => t.toLowerCase() === wanted.toLowerCase())) types.push(wanted);
-    for (const t of types) {
-      const option = element("option", "", t);
-      option.value = t;
-      typeSelect.append(option);
-    }
+    typeSelect.replaceChildren(el("option", { value: "" }, "All types"),
+      ...types.map((t) => el("option", { value: t }, t)));
     typeSelect.value = types.find((t) => t.toLowerCase() === wanted.toLowerCase()) || "";
   }
 
   function rowElement(row, index, chosen) {
-    const line = element("div", "lp-ft-row");
-    line.setAttribute("role", "row");
-    line.dataset.path = row.path;
+    const on = chosen.has(row.path);
+    const line = el("div", {
+      class: `lp-ft-row${on ? " lp-selected" : ""}${row.dir ? " lp-ft-dir" : ""}`, role: "treeitem",
+      tabindex: index === active ? "0" : "-1", "aria-checked": String(on), "aria-level": "1",
+      "aria-posinset": String(index + 1), "aria-setsize": String(view.length),
+      "aria-label": `${row.name}${row.dir ? ", folder" : ""}`,
+      dataset: { path: row.path, index: String(index) },
+    });
+    if (row.dir) line.setAttribute("aria-expanded", "false");
     line.style.top = `${index * ROW_HEIGHT}px`;
-    if (chosen.has(row.path)) line.classList.add("lp-selected");
-    const box = element("input", "lp-ft-check");
-    box.type = "checkbox";
-    box.checked = chosen.has(row.path);
-    box.setAttribute("aria-label", `Select ${row.name}`);
-    box.addEventListener("click", (event) => toggle(index, event.shiftKey));
-    let name;
+    const box = el("input", { class: "lp-ft-check", type: "checkbox", tabindex: "-1", "aria-hidden": "true" });
+    box.checked = on;
+    box.addEventListener("click", (event) => { event.stopPropagation(); focusRow(index); toggle(index, event.shiftKey); });
+    const name = el("span", { class: "lp-ft-name-cell", title: row.path },
+      icon(row.dir ? "folder" : "file"), el("span", { class: "lp-ft-label" }, row.name));
     if (row.dir) {
-      name = element("button", "lp-ft-name-cell lp-ft-folder", `📁 ${row.name}`);
-      name.type = "button";
-      name.title = `Open ${row.name}`;
-      name.addEventListener("click", () => model.send({ type: "open", path: row.path }));
-    } else {
-      name = element("span", "lp-ft-name-cell", row.name);
-      name.title = row.path;
+      name.classList.add("lp-ft-folder");
+      name.addEventListener("click", (event) => { event.stopPropagation(); act("open_folder", { path: row.path }); });
     }
-    line.append(box, name, element("span", "lp-ft-type-cell", row.dir ? "folder" : row.type || ""),
-      element("span", "lp-ft-size-cell", formatBytes(row.size)));
+    line.append(box, name, el("span", { class: "lp-ft-type-cell" }, row.dir ? "folder" : row.type || ""),
+      el("span", { class: "lp-ft-size-cell" }, row.dir ? "" : formatBytes(row.size)));
     return line;
   }
 
   function toggle(index, range) {
     const row = view[index];
     if (!row) return;
-    const chosen = model.get("selected").slice();
+    const chosen = model.get("selected_paths").slice();
     const on = !chosen.includes(row.path);
     const span = range && anchor !== null ? view.slice(Math.min(anchor, index), Math.max(anchor, index) + 1) : [row];
     const paths = span.map((r) => r.path);
     const next = on ? [...chosen, ...paths.filter((p) => !chosen.includes(p))] : chosen.filter((p) => !paths.includes(p));
     anchor = index;
-    model.set("selected", next);
-    model.save_changes();
+    act("select", { paths: next });
   }
 
   function recompute() {
     const type = model.get("file_type").toLowerCase();
     const name = model.get("name_filter").trim().toLowerCase();
+    const rows = store.rows;
     view = rows.filter((row) => matches(row, type, name));
-    const more = rows.length < model.get("total");
-    spacer.style.height = `${(view.length + (more ? 1 : 0)) * ROW_HEIGHT}px`;
-    const filtered = type || name;
-    count.textContent = filtered ? `${view.length} of ${rows.length} loaded` : `${rows.length} of ${model.get("total")} entries`;
+    if (active >= view.length) active = Math.max(0, view.length - 1);
+    const total = model.get("tree_total");
+    const more = rows.length < total;
+    spacer.style.height = `${Math.max(1, view.length + (more ? 1 : 0)) * ROW_HEIGHT}px`;
+    count.textContent = type || name ? `${view.length} of ${rows.length} loaded` : `${rows.length} of ${total} entries`;
     const chosen = selectedSet();
     const pickable = view.filter((r) => !type || !r.dir);
     all.checked = pickable.length > 0 && pickable.every((r) => chosen.has(r.path));
     all.indeterminate = !all.checked && pickable.some((r) => chosen.has(r.path));
-    body.replaceChildren();
+    all.disabled = pickable.length === 0;
+    const hadFocus = viewport.contains(document.activeElement);
+    spacer.replaceChildren();
     drawn = new Map();
     drawVisible();
+    if (hadFocus) focusRow(active);
   }
 
   function drawVisible() {
     const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - MARGIN_ROWS);
-    const last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + MARGIN_ROWS);
+    const height = viewport.clientHeight || model.get("tree_height");
+    const last = Math.min(view.length, Math.ceil((viewport.scrollTop + height) / ROW_HEIGHT) + MARGIN_ROWS);
     const chosen = selectedSet();
     const wanted = new Set();
-    for (let i = first; i < last; i++) {
+    const want = (i) => {
       const row = view[i];
       wanted.add(row.path);
       if (!drawn.has(row.path)) {
         const line = rowElement(row, i, chosen);
         drawn.set(row.path, line);
-        body.append(line);
+        spacer.append(line);
       }
-    }
+    };
+    for (let i = first; i < last; i++) want(i);
+    if (view[active]) want(active); // the tab stop always exists
     for (const [path, line] of drawn) {
       if (!wanted.has(path)) { line.remove(); drawn.delete(path); }
     }
-    let tail = body.querySelector(".lp-ft-more");
-    const more = rows.length < model.get("total");
+    const rows = store.rows;
+    const total = model.get("tree_total");
+    const more = rows.length < total;
+    let tail = spacer.querySelector(".lp-ft-more");
     if (more) {
-      if (!tail) { tail = element("div", "lp-ft-row lp-ft-more"); body.append(tail); }
+      if (!tail) { tail = el("div", { class: "lp-ft-more", role: "none" }); spacer.append(tail); }
       tail.style.top = `${view.length * ROW_HEIGHT}px`;
-      tail.textContent = model.get("loading") ? "Loading…" : `${model.get("total") - rows.length} more: scroll to load`;
+      tail.textContent = model.get("tree_loading") ? "Loading…" : `${total - rows.length} more: scroll to load`;
     } else if (tail) tail.remove();
-    if (!rows.length && !more) {
-      const empty = element("div", "lp-ft-row lp-ft-empty", model.get("loading") ? "Loading…" : model.get("empty_text"));
-      body.append(empty);
-    }
-    el.dataset.drawnRows = String(drawn.size);
+    let empty = spacer.querySelector(".lp-ft-empty");
+    if (!view.length && !more) {
+      const text = model.get("tree_loading") ? "Loading…" : rows.length ? "No row matches the filters" : model.get("tree_empty");
+      if (!empty) { empty = el("div", { class: "lp-ft-empty", role: "none" }); spacer.append(empty); }
+      empty.textContent = text;
+    } else if (empty) empty.remove();
+    root.dataset.drawnRows = String(drawn.size);
     // near the end of what is loaded (or a filter leaves too little to scroll): ask for more
-    if (received && more && !asked && !model.get("loading") && last >= view.length - MARGIN_ROWS) {
+    if (store.received && more && !asked && !model.get("tree_loading") && last >= view.length - MARGIN_ROWS) {
       asked = true;
-      model.send({ type: "more", loaded: rows.length });
+      act("more_files", { loaded: rows.length });
     }
   }
 
-  function drawFooter() {
-    footer.textContent = model.get("summary");
+  function focusRow(index) {
+    if (!view.length) return;
+    active = Math.max(0, Math.min(index, view.length - 1));
+    const top = active * ROW_HEIGHT;
+    const h = viewport.clientHeight || ROW_HEIGHT;
+    if (top < viewport.scrollTop) viewport.scrollTop = top;
+    else if (top + ROW_HEIGHT > viewport.scrollTop + h) viewport.scrollTop = top + ROW_HEIGHT - h;
+    drawVisible();
+    for (const line of drawn.values()) {
+      const want = Number(line.dataset.index) === active ? "0" : "-1";
+      if (line.getAttribute("tabindex") !== want) line.setAttribute("tabindex", want);
+    }
+    const line = drawn.get(view[active].path);
+    if (line) line.focus({ preventScroll: true });
   }
 
-  model.on("msg:custom", (msg) => {
-    if (!msg || msg.type !== "rows") return;
-    received = true;
-    if (msg.reset) {
-      rows = msg.rows.slice();
-      viewport.scrollTop = 0;
-      anchor = null;
-    } else if (msg.path === model.get("path") && msg.offset === rows.length) {
-      rows.push(...msg.rows);
-    } else if (msg.path === model.get("path")) {
-      model.send({ type: "ready" }); // out of step (a second view?): ask for every row again
-    }
-    asked = false;
-    recompute();
-  });
+  function parentOf(path) {
+    const i = path.lastIndexOf("/");
+    return i < 0 ? "" : path.slice(0, i);
+  }
 
-  typeSelect.addEventListener("change", () => { model.set("file_type", typeSelect.value); model.save_changes(); });
-  nameFilter.addEventListener("input", () => { model.set("name_filter", nameFilter.value); model.save_changes(); });
-  all.addEventListener("click", () => {
-    const type = model.get("file_type");
-    const paths = view.filter((r) => !type || !r.dir).map((r) => r.path);
-    const chosen = model.get("selected");
-    const next = all.checked ? [...chosen, ...paths.filter((p) => !chosen.includes(p))] : chosen.filter((p) => !paths.includes(p));
-    model.set("selected", next);
-    model.save_changes();
+  function onKeyDown(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const line = event.target.closest && event.target.closest(".lp-ft-row");
+    if (!line) return;
+    const index = Number(line.dataset.index);
+    const row = view[index];
+    const page = Math.max(1, Math.floor((viewport.clientHeight || ROW_HEIGHT) / ROW_HEIGHT) - 1);
+    let handled = true;
+    switch (event.key) {
+      case "ArrowDown": focusRow(index + 1); break;
+      case "ArrowUp": focusRow(index - 1); break;
+      case "Home": focusRow(0); break;
+      case "End": focusRow(view.length - 1); break;
+      case "PageDown": focusRow(index + page); break;
+      case "PageUp": focusRow(index - page); break;
+      case "ArrowRight":
+      case "Enter":
+        if (row && row.dir) act("open_folder", { path: row.path });
+        break;
+      case "ArrowLeft": {
+        const path = model.get("tree_path");
+        if (path && path !== rootPath) act("open_folder", { path: parentOf(path) });
+        break;
+      }
+      case " ": toggle(index, event.shiftKey); break;
+      default: handled = false;
+    }
+    if (handled) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }
+
+  // the top folder a dataset opens on ("files"): Left stops there
+  let rootPath = model.get("tree_path");
+  function onPath() {
+    const path = model.get("tree_path");
+    if (!path || !rootPath || !path.startsWith(rootPath)) rootPath = path;
+    drawCrumbs();
+  }
+
+  viewport.addEventListener("keydown", onKeyDown);
+  viewport.addEventListener("click", (event) => {
+    const line = event.target.closest && event.target.closest(".lp-ft-row");
+    if (line) focusRow(Number(line.dataset.index));
   });
   let scheduled = false;
   viewport.addEventListener("scroll", () => {
     if (scheduled) return;
     scheduled = true;
     requestAnimationFrame(() => { scheduled = false; drawVisible(); });
+  }, { passive: true });
+  typeSelect.addEventListener("change", () => act("filter_type", { file_type: typeSelect.value }));
+  let typing = null;
+  nameFilter.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => act("filter_names", { text: nameFilter.value }), 150);
+  });
+  nameFilter.addEventListener("keydown", (event) => {
+    event.stopPropagation();
+    if (event.key === "Escape" && nameFilter.value) {
+      nameFilter.value = "";
+      act("filter_names", { text: "" });
+    }
+  });
+  all.addEventListener("click", () => {
+    const type = model.get("file_type");
+    const paths = view.filter((r) => !type || !r.dir).map((r) => r.path);
+    const chosen = model.get("selected_paths");
+    const next = all.checked ? [...chosen, ...paths.filter((p) => !chosen.includes(p))] : chosen.filter((p) => !paths.includes(p));
+    act("select", { paths: next });
   });
 
-  model.on("change:path", () => { drawCrumbs(); });
-  model.on("change:root_label", drawCrumbs);
-  model.on("change:file_types", drawTypes);
-  model.on("change:file_type", () => { drawTypes(); recompute(); });
-  model.on("change:name_filter", () => {
-    if (nameFilter.value !== model.get("name_filter")) nameFilter.value = model.get("name_filter");
+  const onRows = () => {
+    asked = false;
+    if (store.epoch !== epoch) { epoch = store.epoch; viewport.scrollTop = 0; anchor = null; active = 0; }
     recompute();
-  });
-  model.on("change:selected", recompute);
-  model.on("change:total", recompute);
-  model.on("change:loading", () => { asked = false; drawVisible(); });
-  model.on("change:summary", drawFooter);
-  model.on("change:height", () => { viewport.style.height = `${model.get("height")}px`; drawVisible(); });
+  };
+  store.listeners.add(onRows);
+  const handlers = {
+    "change:tree_path": onPath,
+    "change:tree_root": drawCrumbs,
+    "change:file_types": drawTypes,
+    "change:file_type": () => { drawTypes(); recompute(); },
+    "change:name_filter": () => {
+      if (document.activeElement !== nameFilter) nameFilter.value = model.get("name_filter");
+      recompute();
+    },
+    "change:selected_paths": recompute,
+    "change:tree_total": recompute,
+    "change:tree_empty": recompute,
+    "change:tree_loading": () => { asked = false; drawVisible(); },
+    "change:tree_summary": () => { footer.textContent = model.get("tree_summary"); },
+    "change:tree_height": () => { viewport.style.height = `${model.get("tree_height")}px`; drawVisible(); },
+  };
+  for (const [event, fn] of Object.entries(handlers)) model.on(event, fn);
 
-  viewport.style.height = `${model.get("height")}px`;
+  viewport.style.height = `${model.get("tree_height")}px`;
   nameFilter.value = model.get("name_filter");
+  footer.textContent = model.get("tree_summary");
+  epoch = store.epoch;
   drawCrumbs();
   drawTypes();
-  drawFooter();
   recompute();
-  model.send({ type: "ready" }); // Python answers with the rows loaded so far
-}
+  requestAnimationFrame(drawVisible); // the real height is known once in the page
 
-export default { render };
+  return {
+    element: root,
+    destroy() {
+      store.listeners.delete(onRows);
+      for (const [event, fn] of Object.entries(handlers)) model.off(event, fn);
+      root.remove();
+    },
+  };
+}

@@ -1,6 +1,7 @@
 """DatasetPicker (SPARC / Pennsieve) and the o²S²PARC panels (JobBuilder, OsparcJobProgress,
 OsparcResultViewer) at the Python level, against the local emulator. Clicks are simulated
-with ``Button.click()`` or as the browser's messages (``_handle_custom_msg``)."""
+as the browser's action messages (``_handle_custom_msg``) or by calling the method they
+name."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from labpanels.widgets.osparc_jobs import (
     log_level,
     port_kind,
 )
-from labpanels.widgets.sparc_picker import FileTree
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
 from tests.waiting import until
 
@@ -99,6 +99,11 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def act(panel, name: str, **args) -> None:
+    """What a click in the view does: an action message naming a method."""
+    panel._handle_custom_msg({"type": "action", "name": name, "args": args}, [])
+
+
 def messages_of(widget) -> list[dict]:
     """Record what Python sends to the browser."""
     sent: list[dict] = []
@@ -125,33 +130,56 @@ def widget_tree(root) -> list:
 def test_search_lists_title_size_file_count_and_tags(picker, pennsieve):
     page = picker.search("voltage")
     assert page.total == 1
-    (row,) = picker.table.rows
+    (row,) = picker.result_rows
     assert row["name"].startswith("Large-scale intracellular voltage traces")
     assert row["files"] == 100004 and row["size"] > 80_000_000
     assert row["tags"] == "electrophysiology, large dataset, voltage traces"
-    labels = [c["label"] for c in picker.table.columns]
+    labels = [c["label"] for c in picker.dataset_columns]
     assert labels[:4] == ["Title", "Size", "Files", "Tags"]
-    assert picker.page_label.value == "1–1 of 1 datasets"
+    assert picker.page_text == "1–1 of 1 datasets"
+    assert not picker.has_next and not picker.has_previous
+    # rows travel as lists under column names sent once, not as dicts repeating keys
+    assert picker.dataset_rows["keys"][:2] == ["id", "name"]
+    assert all(isinstance(r, list) for r in picker.dataset_rows["data"])
     # the tag filter (any of the given tags) narrows the same search
     picker.search("", tags="rat")
-    assert {r["id"] for r in picker.table.rows} == {201, 205}
-    assert "rat" in picker.tag.options  # tags offered as suggestions
-    picker.search("zzqqxx", tags=[])
-    assert picker.table.rows == [] and picker.table.empty_text == "No dataset matches"
+    assert {r["id"] for r in picker.result_rows} == {201, 205}
+    assert "rat" in picker.tag_options  # tags offered as suggestions
+    # Enter in the search box: the view sends what is typed
+    act(picker, "search", query="zzqqxx", tags="", order_by="name")
+    picker.join()
+    assert picker.result_rows == [] and picker.results_empty == "No dataset matches"
+    assert picker.query == "zzqqxx" and picker.order_by == "name"
 
 
 def test_selecting_a_result_shows_details_as_text(picker):
     picker.search("heart rate")
-    picker.table.selected = [201]  # what a click on the row does
-    assert picker.dataset["id"] == 201
-    text = [c.value for c in picker.details.children if isinstance(c, w.Label)]
-    assert text[0] == "Heart rate response to vagus nerve stimulation in rats"
-    assert any(t.startswith("DOI: 10.") and "License: " in t for t in text)
-    assert any(t.startswith("Dataset 201 · version 2 · published ") for t in text)
-    assert picker.version.options == (("v2", 2), ("v1", 1))
-    assert all(not isinstance(c, w.HTML) for c in widget_tree(picker))
-    picker.version.value = 1  # an older version: details and files follow
-    assert picker.dataset["version"] == 1 and picker.tree.path == "files"
+    act(picker, "open_dataset", dataset_id=201)  # what a click (or Enter) on the row does
+    picker.join()
+    assert picker.dataset["id"] == 201 and picker.dataset_id == 201
+    details = picker.details
+    assert details["title"] == "Heart rate response to vagus nerve stimulation in rats"
+    assert any(t.startswith("DOI: 10.") and "License: " in t for t in details["facts"])
+    assert any(t.startswith("Dataset 201 · version 2 · published ") for t in details["facts"])
+    assert details["description"] and details["files"] == picker.dataset["fileCount"]
+    assert picker.versions == [2, 1] and picker.version == 2
+    act(picker, "open_dataset", dataset_id=201, version=1)  # an older version
+    picker.join()
+    assert picker.dataset["version"] == 1 and picker.tree_path == "files"
+    assert picker.version == 1
+
+
+def test_paging_through_results(pennsieve):
+    picker = DatasetPicker(pennsieve, page_size=2)
+    picker.search("")
+    total = int(picker.page_text.rsplit(" of ", 1)[1].split()[0])
+    assert total > 2 and picker.page_text.startswith("1–2 of ")
+    assert picker.has_next and not picker.has_previous
+    act(picker, "next_page")
+    picker.join()
+    assert picker.page_text.startswith("3–") and picker.has_previous
+    assert picker.previous_page() is not None and picker.page_text.startswith("1–2 of ")
+    picker.close()
 
 
 # --------------------------------------------------------------------------- browsing
@@ -179,31 +207,43 @@ def test_deep_folder_of_the_100k_dataset_reads_one_page(picker, pennsieve):
 def test_folder_pages_load_as_the_view_asks(pennsieve):
     picker = DatasetPicker(pennsieve, folder_page_size=30)
     picker.open_dataset(204)
-    sent = messages_of(picker.tree)
+    sent = messages_of(picker)
     pennsieve.sent.clear()
-    picker.tree._handle_custom_msg({"type": "open", "path": "files/primary"}, [])  # a click
-    assert len(picker.tree.rows) == 30 and picker.tree.total == 100
+    act(picker, "open_folder", path="files/primary")  # a click, or Enter/Right on the folder
+    picker.join()
+    assert len(picker.tree.rows) == 30 and picker.tree_total == picker.tree.total == 100
+    assert picker.tree_path == "files/primary"
     assert sent[-1]["reset"] and len(sent[-1]["rows"]) == 30
-    picker.tree._handle_custom_msg({"type": "more", "loaded": 30}, [])  # scrolled near the end
+    assert sent[-1]["keys"] == ["path", "name", "dir", "size", "type"]
+    act(picker, "more_files", loaded=30)  # scrolled near the end
+    picker.join()
     assert len(picker.tree.rows) == 60
     assert sent[-1] == {
         "type": "rows",
         "path": "files/primary",
         "offset": 30,
-        "rows": picker.tree.rows[30:60],
+        "reset": False,
+        "keys": ["path", "name", "dir", "size", "type"],
+        "rows": [[r["path"], r["name"], r["dir"], r["size"], r["type"]]
+                 for r in picker.tree.rows[30:60]],
     }
     while picker.tree.more():
         pass
     assert len(picker.tree.rows) == 100 and picker.tree.rows[-1]["name"] == "sub-100"
     browse = [s for s in pennsieve.sent if "/files/browse" in s[1]]
     assert [re.search(r"offset=(\d+)", q).group(1) for _, _, q in browse] == ["0", "30", "60", "90"]
-    picker.tree._handle_custom_msg({"type": "more", "loaded": 0}, [])  # a view that is behind
+    act(picker, "more_files", loaded=0)  # a view that is behind
+    picker.join()
     assert sent[-1]["reset"] and len(sent[-1]["rows"]) == 100  # gets every row, no request
-    picker.tree._handle_custom_msg({"type": "more", "loaded": 100}, [])  # nothing left
+    act(picker, "more_files", loaded=100)  # nothing left
+    act(picker, "resend_files")  # a view drawn anew
+    picker.join()
+    assert sent[-1]["reset"] and len(sent[-1]["rows"]) == 100
     assert len(browse) == len([s for s in pennsieve.sent if "/files/browse" in s[1]])
-    # breadcrumbs: the browser asks for a parent folder
-    picker.tree._handle_custom_msg({"type": "open", "path": "files"}, [])
-    assert picker.tree.path == "files"
+    # breadcrumbs (or Left): the browser asks for a parent folder
+    act(picker, "open_folder", path="files")
+    picker.join()
+    assert picker.tree.path == picker.tree_path == "files"
 
 
 def test_file_type_and_name_filters(picker):
@@ -211,10 +251,12 @@ def test_file_type_and_name_filters(picker):
     assert picker.tree.file_types == ["Json", "Markdown"]
     shown = picker.filter_type("Markdown")
     assert [r["name"] for r in shown] == ["docs", "primary", "README.md"]  # folders stay
-    picker.tree.file_type = ""
-    picker.tree.name_filter = "json"
+    assert picker.file_type == "Markdown"  # the view filters its rows by the same rule
+    act(picker, "filter_type", file_type="")
+    act(picker, "filter_names", text="json")
+    assert picker.name_filter == "json"
     assert [r["name"] for r in picker.tree.visible()] == ["dataset_description.json"]
-    picker.tree.name_filter = ""
+    picker.filter_names("")
     picker.open_folder("files/docs")
     assert picker.tree.file_types == ["PNG"]
     assert [r["name"] for r in picker.filter_type("png")] == ["electrode_map.png"]
@@ -223,14 +265,14 @@ def test_file_type_and_name_filters(picker):
 def test_multi_select_across_folders_is_picker_selected(picker, pennsieve):
     picker.open_dataset(204)
     rows = picker.open_folder(DEEP)
-    picker.tree.selected = [rows[0]["path"], rows[2]["path"]]  # two ticks in the browser
+    act(picker, "select", paths=[rows[0]["path"], rows[2]["path"]])  # two ticks (Space)
     picker.open_folder("files")
     picker.select(["files/README.md"], add=True)
     chosen = picker.selected
     assert [c["path"] for c in chosen] == [rows[0]["path"], rows[2]["path"], "files/README.md"]
     assert chosen[0]["size"] == rows[0]["size"] and chosen[2]["type"] == "Markdown"
     assert pennsieve.selected_files == picker.selected_paths
-    assert picker.tree.summary.startswith("3 selected (")
+    assert picker.tree_summary.startswith("3 selected (")
     pennsieve.select_files(["files/docs"])  # code changed the session: the tree follows
     assert picker.selected_paths == ["files/docs"]
     assert picker.selected[0]["dir"] is True
@@ -243,10 +285,9 @@ def test_download_files_with_progress_to_100_and_verified_bytes(picker, emulator
     picker.select([r["path"] for r in rows[:5]] + ["files/primary/sub-001/ses-01"])
     percents: list[float] = []
     picker.observe(lambda c: percents.append(c["new"]), names=["download_percent"])
-    picker.dest.value = str(tmp_path / "out")
-    picker.download_button.click()  # runs in a thread: the kernel keeps handling messages
-    assert picker.wait(30)
-    assert picker.download_state == "done", picker.message.value
+    act(picker, "start_download", dest=str(tmp_path / "out"))  # the Download button
+    assert picker.wait(30)  # it ran in a thread: the kernel kept handling messages
+    assert picker.download_state == "done", picker.message
     assert percents[-1] == 100.0 and percents == sorted(percents)
     progress = picker.download_progress
     assert progress["files_done"] == progress["files_total"] == 105
@@ -260,7 +301,8 @@ def test_download_files_with_progress_to_100_and_verified_bytes(picker, emulator
     for rel in ("sub-050/ses-05/trace-003.csv", "sub-001/ses-01/trace-042.csv"):
         expected = emulator_bytes(emulator, 204, 1, f"files/primary/{rel}")
         assert sha((out / rel).read_bytes()) == sha(expected)
-    assert picker.message.value == "Downloaded 105 file(s)" and picker.bar.value == 100
+    assert picker.message == "Downloaded 105 file(s)" and picker.download_percent == 100
+    assert picker.progress_text.startswith("Done: 105 file(s)")
 
 
 def test_download_default_folder_and_zip(picker, emulator, tmp_path, monkeypatch):
@@ -306,20 +348,20 @@ def test_cancelled_download_leaves_no_partial_file(picker, pennsieve, tmp_path):
     assert not list((tmp_path / "out").rglob("*.part"))
     # the same through the buttons: a message, never a traceback
     mark.clear()
-    picker.dest.value = str(tmp_path / "again")
-    picker.download_button.click()
+    act(picker, "start_download", dest=str(tmp_path / "again"))
     assert picker.wait(30)
-    assert picker.message.kind == "error" and "cancelled" in picker.message.value
-    assert "Traceback" not in picker.message.value
+    assert picker.message_kind == "error" and "cancelled" in picker.message
+    assert "Traceback" not in picker.message
     assert not list((tmp_path / "again").rglob("*.part"))
-    assert picker.download_button.disabled is False and picker.cancel_button.disabled is True
+    assert picker.download_state == "cancelled"  # the view unlocks Download, locks Cancel
 
 
 def test_download_without_selection_is_a_message(picker):
     picker.open_dataset(201)
-    picker.download_button.click()
-    assert picker.message.kind == "error"
-    assert picker.message.value == "Nothing selected: tick files or folders first"
+    act(picker, "start_download")
+    assert picker.message_kind == "error"
+    assert picker.message == "Nothing selected: tick files or folders first"
+    assert picker.download_state == "idle"
 
 
 # --------------------------------------------------------------------------- text, not HTML
@@ -365,21 +407,21 @@ class EvilSession(PennsieveSession):
 def test_html_shaped_names_stay_plain_text():
     picker = DatasetPicker(EvilSession("http://127.0.0.1:9"))
     picker.search("x")
-    assert picker.table.rows[0]["name"] == EVIL and picker.table.rows[0]["tags"] == EVIL
+    assert picker.result_rows[0]["name"] == EVIL and picker.result_rows[0]["tags"] == EVIL
     picker.open_dataset(7)
-    labels = [c.value for c in picker.details.children if isinstance(c, w.Label)]
-    assert labels[0] == EVIL and EVIL in labels[-1]
-    sent = messages_of(picker.tree)
-    picker.tree._handle_custom_msg({"type": "ready"}, [])
-    assert sent[-1]["rows"][0]["name"] == EVIL  # raw: the browser writes it as textContent
-    assert picker.tree.file_types == [EVIL]
-    assert not any(isinstance(x, w.HTML | w.HTMLMath) for x in widget_tree(picker))
-    state = json.dumps([x.get_state() for x in widget_tree(picker)])  # all serializable
+    assert picker.details["title"] == EVIL and EVIL in picker.details["description"]
+    sent = messages_of(picker)
+    act(picker, "resend_files")
+    assert sent[-1]["rows"][0][1] == EVIL  # raw: the browser writes it as textContent
+    assert picker.file_types == [EVIL]
+    assert widget_tree(picker) == [picker]  # one anywidget, no child widgets
+    state = json.dumps(picker.get_state())  # all serializable
     assert EVIL in state  # as data, for textContent; never markup the page parses
 
 
-@pytest.mark.parametrize("name", ["filetree.js", "osparc_progress.js", "table.js", "logview.js",
-                                  "osparc_viewer.js"])
+@pytest.mark.parametrize("name", ["filetree.js", "sparc_picker.js", "osparc_progress.js",
+                                  "table.js", "logview.js", "osparc_viewer.js",
+                                  "osparc_builder.js"])
 def test_front_ends_never_parse_text_as_html(name):
     source = asset(name).read_text()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
@@ -400,7 +442,8 @@ def test_front_ends_never_parse_text_as_html(name):
 @pytest.mark.parametrize(
     "widget, name",
     [
-        (FileTree, "filetree.js"),
+        (DatasetPicker, "sparc_picker.js"),
+        (JobBuilder, "osparc_builder.js"),
         (OsparcJobProgress, "osparc_progress.js"),
         (OsparcResultViewer, "osparc_viewer.js"),
     ],
