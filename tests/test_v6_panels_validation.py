@@ -40,8 +40,8 @@ def requests_made(research, monkeypatch):
 def _json(image: str, method: str, text: str):
     def fill(builder: TaskBuilder) -> None:
         builder.set(image=image, method=method)
-        builder.json_mode.value = True
-        builder.json_editor.value = text
+        builder.json_mode = True
+        builder.json_text = text
     return fill
 
 
@@ -53,16 +53,16 @@ def _form(**values):
 
 def _choose_no_organization(builder: TaskBuilder) -> None:
     builder.set(image=AVERAGE, method="partial_average", kwargs={"column_name": "age"})
-    builder.organizations.value = ()
+    builder.organizations = []
 
 
 def _no_image(builder: TaskBuilder) -> None:
-    builder.image.value = ""
+    builder.image = ""
 
 
 def _no_function(builder: TaskBuilder) -> None:
     builder.set(image="ghcr.io/example/not-described")
-    builder.method_text.value = ""
+    builder.method = ""
 
 
 #: (what the user did, how, the start of the sentence the panel must show)
@@ -132,13 +132,13 @@ def test_invalid_builder_inputs_send_no_request(research, requests_made):
                 refused = str(exc)[:1].upper() + str(exc)[1:]
             else:
                 assert builder.submit() is None, what
-                assert builder.message.kind == "error", what
-                refused = builder.message.value
+                assert builder.message_kind == "error", what
+                refused = builder.message
             assert refused.startswith(sentence), (what, refused)
             assert "Traceback" not in refused and "\n" not in refused, what
             assert requests_made == [], (what, requests_made)
-            if builder.message.kind == "error":
-                assert builder.code_view.value.startswith("# Not ready yet"), what
+            if builder.message_kind == "error":
+                assert builder.code_text.startswith("# Not ready yet"), what
         finally:
             builder.close()
     assert research.last_task == last
@@ -151,16 +151,16 @@ def test_the_refusal_follows_the_form(research, requests_made):
     del requests_made[:]
     builder.set(image=AVERAGE, method="partial_average")
     assert builder.submit() is None
-    assert builder.message.value.startswith("Give a value for column_name")
-    builder.fields["column_name"].value = "ag"  # typing, letter by letter
-    assert builder.message.value == "" and builder.message.kind == "info"
-    builder.fields["column_name"].value = ""  # erased again: the reason comes back
-    assert builder.message.value.startswith("Give a value for column_name")
-    builder.json_mode.value = True
-    builder.json_editor.value = '{"column_name": 1}'
-    assert builder.message.value == "Column_name must be a column name (text), not 1 (int)"
-    builder.json_editor.value = '{"column_name": "age"}'
-    assert builder.message.value == ""
+    assert builder.message.startswith("Give a value for column_name")
+    builder.set_value("arg:column_name", "ag")  # typing, letter by letter
+    assert builder.message == "" and builder.message_kind == "info"
+    builder.set_value("arg:column_name", "")  # erased again: the reason comes back
+    assert builder.message.startswith("Give a value for column_name")
+    builder.json_mode = True
+    builder.json_text = '{"column_name": 1}'
+    assert builder.message == "Column_name must be a column name (text), not 1 (int)"
+    builder.json_text = '{"column_name": "age"}'
+    assert builder.message == ""
     assert requests_made == []
     builder.close()
 

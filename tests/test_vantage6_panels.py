@@ -118,21 +118,26 @@ def test_catalogue_describes_the_demo_images():
 
 
 # -- TaskBuilder -------------------------------------------------------------------------
+def _click(builder: TaskBuilder) -> None:
+    """Submit pressed in the view: the action message it sends."""
+    builder._handle_custom_msg({"type": "action", "name": "submit", "args": {}}, [])
+
+
 def test_builder_preselects_online_organizations_and_flags_offline(v6, session):
     builder = TaskBuilder(session)
     session.select("GHT_consortium")
     builder.join()  # the organizations are read on the builder's worker
-    labels = dict(builder.organizations.options)
+    labels = dict(builder.organization_options)
     hermes = _org_id(v6, "HERMES_organization")
     assert labels["HERMES_organization (offline)"] == hermes
     online = {_org_id(v6, o) for o in ("GHT-consortium", "PhY24-consortium",
                                        "CANTABRIA_organization")}
-    assert set(builder.organizations.value) == online
-    assert "GHT_consortium" in builder.header.value
+    assert set(builder.organizations) == online
+    assert "GHT_consortium" in builder.header
     builder.set(method="central_average")  # a central function runs at ONE organization
-    assert builder.organizations.value == (session.organization["id"],)
+    assert builder.organizations == [session.organization["id"]]
     builder.set(method="partial_average")
-    assert set(builder.organizations.value) == online
+    assert set(builder.organizations) == online
 
 
 def _node_goes(session, builder, org_id: int, status: str) -> None:
@@ -147,69 +152,71 @@ def test_builder_follows_nodes_until_the_user_chooses(v6, session):
     session.select("GHT_consortium")
     builder.join()
     hermes = _org_id(v6, "HERMES_organization")
-    online = set(builder.organizations.value)
+    online = set(builder.organizations)
     assert hermes not in online
 
     _node_goes(session, builder, hermes, "online")  # untouched form: HERMES joins
-    assert set(builder.organizations.value) == online | {hermes}
-    assert "HERMES_organization" in dict(builder.organizations.options)
+    assert set(builder.organizations) == online | {hermes}
+    assert "HERMES_organization" in dict(builder.organization_options)
     _node_goes(session, builder, hermes, "offline")  # and leaves when its node goes
-    assert set(builder.organizations.value) == online
-    assert "HERMES_organization (offline)" in dict(builder.organizations.options)
+    assert set(builder.organizations) == online
+    assert "HERMES_organization (offline)" in dict(builder.organization_options)
 
-    mine = (session.organization["id"],)
-    builder.organizations.value = mine  # the user's own choice is kept
+    mine = [session.organization["id"]]
+    builder.set_value("organizations", mine)  # the user's own choice is kept
     _node_goes(session, builder, hermes, "online")
-    assert builder.organizations.value == mine
-    assert "HERMES_organization" in dict(builder.organizations.options)
+    assert builder.organizations == mine
+    assert "HERMES_organization" in dict(builder.organization_options)
 
 
 def test_switching_function_keeps_the_shared_arguments(research):
     builder = TaskBuilder(research)
     builder.set(method="partial_average")
-    builder.fields["column_name"].value = "age"  # typed in the field
-    builder.method_choice.value = "central_average"  # chosen in the dropdown
-    assert list(builder.fields) == ["column_name", "organizations"]  # a new form ...
-    assert builder.fields["column_name"].value == "age"  # ... with the column kept
+    builder.set_value("arg:column_name", "age")  # typed in the field
+    builder.set_value("method", "central_average")  # chosen in the list
+    # a new form ...
+    assert [a["name"] for a in builder.arguments] == ["column_name", "organizations"]
+    assert builder.argument_values["column_name"] == "age"  # ... with the column kept
     assert builder.kwargs() == {"column_name": "age"}
-    builder.method_choice.value = "partial_average"
+    builder.set_value("method", "partial_average")
     assert builder.kwargs() == {"column_name": "age"}
 
 
 def test_typed_form_and_code_view_for_partial_average(v6, research):
     builder = TaskBuilder(research)
-    assert builder.image.value == AVERAGE
-    assert list(builder.method_choice.options) == ["partial_average", "central_average"]
+    assert builder.image == AVERAGE
+    assert [f["name"] for f in builder.functions] == ["partial_average", "central_average"]
     assert builder.method == "partial_average"
-    assert list(builder.fields) == ["column_name"]
-    column = builder.fields["column_name"]
-    assert isinstance(column, w.Combobox) and "age" in column.options
-    assert builder.arguments.children[0] is not builder.json_editor
-    assert builder.code_view.disabled
-    assert builder.code_view.value.startswith("# Not ready yet: Give a value for column_name")
-    column.value = "age"  # as typing in the field does
+    assert [a["name"] for a in builder.arguments] == ["column_name"]
+    assert builder.arguments[0]["type"] == "column" and "age" in builder.columns
+    assert not builder.json_mode and builder.json_available
+    assert builder.field_errors["arg:column_name"] == "Give a value for column_name"
+    assert builder.not_ready.startswith("Give a value for column_name")
+    assert builder.code_text.startswith("# Not ready yet: Give a value for column_name")
+    builder.set_value("arg:column_name", "age")  # as typing in the field does
+    assert builder.field_errors == {} and builder.not_ready == ""
     ids = sorted(_org_id(v6, o) for o in v6["collaborations"]["PhY-research"]["organizations"])
     names = {o["id"]: o["name"] for o in research.organizations("PhY-research")}
-    shown = [i for _, i in builder.organizations.options]
+    shown = [i for _, i in builder.organization_options]
     assert sorted(shown) == ids
-    code = builder.code_view.value
+    code = builder.code_text
     assert code == "\n".join([
         "task = client.task.create(",
         f"    collaboration={research.collaboration['id']},  # PhY-research",
         f"    organizations={shown!r},  # {', '.join(names[i] for i in shown)}",
-        f"    name={builder.name.value!r},",
+        f"    name={builder.name!r},",
         f"    image='{AVERAGE}',",
         "    description='',",
         "    input_={'method': 'partial_average', 'kwargs': {'column_name': 'age'}},",
         "    databases=[{'label': 'default'}],",
         ")"])
-    builder.description.value = "mean age"
-    assert "description='mean age'" in builder.code_view.value
+    builder.description = "mean age"
+    assert "description='mean age'" in builder.code_text
 
     task = builder.submit()
     client = UserClient(v6["url"], session=research)
     scope = {"client": client}
-    exec(builder.code_view.value.replace(builder.name.value, "from the code view"), scope)
+    exec(builder.code_text.replace(builder.name, "from the code view"), scope)
     by_code = scope["task"]
     assert by_code["image"] == task["image"] == AVERAGE
     # the session adds a submission marker line under the description (to find a task
@@ -237,22 +244,22 @@ def test_two_quick_clicks_send_one_task(research):
 
     research.create_task = counting
     try:
-        builder.submit_button.click()
-        assert builder.submit_button.disabled and builder.sending
-        builder.submit_button.click()
+        _click(builder)
+        assert builder.sending
+        _click(builder)
         assert builder.submit() is None  # a plain call while sending does nothing either
         builder.join(10)
-        builder.submit_button.click()  # a click queued behind the first one: ignored too
+        _click(builder)  # a click queued behind the first one: ignored too
         builder.join(10)
     finally:
         del research.create_task
     assert len(calls) == 1
     assert _task_count(research) == before + 1
-    assert not builder.submit_button.disabled
+    assert not builder.sending
     assert research.last_task["name"] == calls[0]["name"]
-    assert builder.message.kind == "ok" and f"Task {research.last_task['id']}" in \
-        builder.message.value
-    assert builder.name.value != calls[0]["name"]  # the next task gets a fresh name
+    assert builder.message_kind == "ok" and f"Task {research.last_task['id']}" in \
+        builder.message
+    assert builder.name != calls[0]["name"]  # the next task gets a fresh name
 
 
 def test_clicks_on_other_threads_and_submit_send_one_task(research):
@@ -273,7 +280,7 @@ def test_clicks_on_other_threads_and_submit_send_one_task(research):
 
     def click() -> None:
         start.wait()
-        builder.submit_button.click()
+        _click(builder)
 
     clickers = [threading.Thread(target=click) for _ in range(4)]
     try:
@@ -287,58 +294,58 @@ def test_clicks_on_other_threads_and_submit_send_one_task(research):
     finally:
         del research.create_task
     assert len(calls) == 1
-    assert not builder.sending and not builder.submit_button.disabled
+    assert not builder.sending and not builder.sending
 
 
 def test_json_editor_checks_before_sending(research, monkeypatch):
     builder = TaskBuilder(research)
     builder.set(image="ghcr.io/example/unknown-image")
-    assert builder.method_box.children == (builder.method_text,)
-    assert builder.arguments.children == (builder.json_editor,)
+    assert builder.functions == [] and builder.method == ""
+    assert builder.arguments == [] and not builder.json_available
     builder.set(method="partial_thing")
     sent = []
     monkeypatch.setattr(research, "create_task", lambda *a, **k: sent.append(k))
-    builder.json_editor.value = "{column_name: age}"
-    assert builder.code_view.value.startswith("# Not ready yet: The arguments are not valid "
+    builder.json_text = "{column_name: age}"
+    assert builder.code_text.startswith("# Not ready yet: The arguments are not valid "
                                               "JSON")
-    builder.submit_button.click()
+    _click(builder)
     builder.join(10)
-    assert builder.message.kind == "error"
-    assert builder.message.value.startswith("The arguments are not valid JSON: Expecting "
+    assert builder.message_kind == "error"
+    assert builder.message.startswith("The arguments are not valid JSON: Expecting "
                                             "property name enclosed in double quotes at line 1")
-    builder.json_editor.value = '["age"]'
+    builder.json_text = '["age"]'
     assert builder.submit() is None
-    assert builder.message.value == ('The arguments must be a JSON object, e.g. '
+    assert builder.message == ('The arguments must be a JSON object, e.g. '
                                      '{"column_name": "age"}')
     assert sent == []
-    builder.json_editor.value = '{"column_name": "age"}'
+    builder.json_text = '{"column_name": "age"}'
     assert "input_={'method': 'partial_thing', 'kwargs': {'column_name': 'age'}}" in \
-        builder.code_view.value
+        builder.code_text
     # a catalogued function can be edited as JSON too, and is still checked
     builder.set(image=AVERAGE, method="partial_average", kwargs={"column_name": "bmi"})
-    builder.json_mode.value = True
-    assert json.loads(builder.json_editor.value) == {"column_name": "bmi"}
-    builder.json_editor.value = '{"column": "age"}'
+    builder.json_mode = True
+    assert json.loads(builder.json_text) == {"column_name": "bmi"}
+    builder.json_text = '{"column": "age"}'
     assert builder.submit() is None
-    assert builder.message.value == ("The function partial_average has no argument "
+    assert builder.message == ("The function partial_average has no argument "
                                      "'column'; its arguments: column_name")
     assert sent == []
-    builder.json_editor.value = '{"column_name": "weight_kg"}'
-    builder.json_mode.value = False  # back to the form, which takes the JSON's values
-    assert builder.fields["column_name"].value == "weight_kg"
-    assert "'kwargs': {'column_name': 'weight_kg'}" in builder.code_view.value
+    builder.json_text = '{"column_name": "weight_kg"}'
+    builder.json_mode = False  # back to the form, which takes the JSON's values
+    assert builder.argument_values["column_name"] == "weight_kg"
+    assert "'kwargs': {'column_name': 'weight_kg'}" in builder.code_text
 
 
 def test_encrypted_collaboration_without_key_is_one_sentence(research):
     before = _task_count(research, "PhY-secure")
     research.select("PhY-secure")
     builder = TaskBuilder(research).set(kwargs={"column_name": "age"})
-    assert "encrypted: load your organization's private key" in builder.header.value
+    assert "encrypted: load your organization's private key" in builder.header
     assert builder.submit() is None
-    assert builder.message.kind == "error"
-    assert builder.message.value == ("PhY-secure is encrypted: load your organization's "
+    assert builder.message_kind == "error"
+    assert builder.message == ("PhY-secure is encrypted: load your organization's "
                                      "private key first (session.load_private_key(path))")
-    assert "\n" not in builder.message.value and "Traceback" not in builder.message.value
+    assert "\n" not in builder.message and "Traceback" not in builder.message
     assert _task_count(research, "PhY-secure") == before
 
 
@@ -356,9 +363,9 @@ def test_server_errors_are_one_sentence(research, monkeypatch, error, sentence):
         raise error
 
     monkeypatch.setattr(research, "create_task", refuse)
-    builder.submit_button.click()
+    _click(builder)
     builder.join(10)
-    assert builder.message.value == sentence
+    assert builder.message == sentence
     with pytest.raises(type(error)):
         builder.submit(raise_errors=True)
 
@@ -513,9 +520,9 @@ def test_server_text_is_shown_as_text(v6, research, monkeypatch):
 
     monkeypatch.setattr(research, "organizations", organizations)
     builder = TaskBuilder(research)
-    assert (EVIL, evil_id) in builder.organizations.options
+    assert (EVIL, evil_id) in builder.organization_options
     builder.set(kwargs={"column_name": "age"})
-    assert f"  # {EVIL}, CANTABRIA_organization," in builder.code_view.value
+    assert f"  # {EVIL}, CANTABRIA_organization," in builder.code_text
 
     task = research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "sex"})
     research.wait(task)
@@ -575,9 +582,9 @@ def test_dashboard_composes_every_panel_once(v6):
     assert dash.login.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
     assert dash.selected_index == 1
     dash.browser.select("PhY-research")
-    _until(lambda: len(dash.builder.organizations.value) == 4
+    _until(lambda: len(dash.builder.organizations) == 4
            and len(dash.browser.nodes.rows) == 4, what="PhY-research in every panel")
-    assert dash.builder.header.value == "Collaboration: PhY-research"
+    assert dash.builder.header == "Collaboration: PhY-research"
     dash.show_tab("results")
     assert dash.selected_index == 3
     dash.close()

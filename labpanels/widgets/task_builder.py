@@ -4,6 +4,11 @@ The form is drawn from :mod:`labpanels.vantage6.catalogue`: a described function
 typed fields (a column picker for a column argument, a number box for an int ...);
 anything else gets a JSON editor that is checked before anything is sent. The code
 view shows the lesson's ``client.task.create(...)`` call for what the form holds.
+
+One anywidget: the view (``js/task_builder.js``) draws the traits and sends every change
+as an action (``set_value``, ``submit``, ``refresh``); the checking stays here, and its
+findings come back as ``field_errors`` (field -> sentence) and ``not_ready`` (why Submit
+is disabled).
 """
 
 from __future__ import annotations
@@ -16,25 +21,16 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import ipywidgets as w
-from traitlets import Bool, TraitError
+from traitlets import Bool, Dict, Int, List, Unicode
 
 from ..errors import NetworkError
 from ..vantage6 import catalogue
 from ..vantage6.errors import TaskOutcomeUnknown
-from .base import PanelBase, close_widgets
-from .common import Message, follow_reachability, friendly, vantage6_session
+from .assets import asset
+from .base import Panel
+from .common import follow_reachability, friendly, vantage6_session
 
 __all__ = ["TaskBuilder", "task_code"]
-
-def _wide() -> w.Layout:
-    """A full-width layout (each widget its own: a closed panel closes its layouts)."""
-    return w.Layout(width="100%")
-
-
-def _label() -> w.Layout:
-    return w.Layout(width="130px", min_width="130px")
-
 
 def _plain(text: Any) -> str:
     """Server text made safe for a one-line comment in generated code."""
@@ -66,107 +62,85 @@ def task_code(*, collaboration: int, organizations: Sequence[int], name: str, im
     ])
 
 
-def _field(label: str, widget: w.Widget, help_text: str = "") -> w.Widget:
-    row = [w.Label(label, layout=_label()), widget]
-    box = w.HBox(row, layout=w.Layout(align_items="center", width="100%"))
-    if not help_text:
-        return box
-    note = w.Label(help_text, layout=w.Layout(margin="0 0 0 134px"))
-    note.add_class("lp-help")
-    return w.VBox([box, note], layout=_wide())
 
-
-def _input_for(arg: catalogue.Argument, columns: Sequence[str]) -> w.Widget:
-    """The form field for one argument."""
+def _initial(arg: catalogue.Argument) -> Any:
+    """A field's value before the user gives one: the default, as the view holds it."""
     default = None if arg.required else arg.default
-    if arg.type == "column":
-        return w.Combobox(value=default or "", options=list(columns), ensure_option=False,
-                          placeholder="column name", layout=_wide())
     if arg.type == "columns":
-        chosen = tuple(c for c in (default or ()) if c in columns)
-        return w.SelectMultiple(options=list(columns), value=chosen, rows=min(6, len(columns)),
-                                layout=_wide())
-    if arg.type == "int" and default is not None:
-        return w.IntText(value=int(default), layout=w.Layout(width="160px"))
-    if arg.type == "float" and default is not None:
-        return w.FloatText(value=float(default), layout=w.Layout(width="160px"))
+        return list(default or [])
     if arg.type == "bool":
-        return w.Checkbox(value=bool(default), indent=False)
+        return bool(default)
     if arg.type == "json":
-        return w.Text(value="" if default is None else json.dumps(default),
-                      placeholder="JSON, e.g. [2, 3]", layout=_wide())
-    return w.Text(value="" if default is None else str(default), layout=_wide())
+        return "" if default is None else json.dumps(default)
+    if arg.type in ("int", "float"):
+        return "" if default is None else default
+    return "" if default is None else str(default)
 
 
-def _read(widget: w.Widget) -> Any:
-    value = widget.value
-    return list(value) if isinstance(value, tuple) else value
+def _as_field(arg: catalogue.Argument, value: Any) -> Any:
+    """A checked value (from code or JSON) as the view's field holds it."""
+    if arg.type == "columns":
+        return list(value or [])
+    if arg.type == "json":
+        return "" if value is None else json.dumps(value)
+    if arg.type == "bool":
+        return bool(value)
+    if arg.type in ("int", "float"):
+        return "" if value is None else value
+    return "" if value is None else str(value)
 
 
-class TaskBuilder(PanelBase, w.VBox):
+#: the form's fields the view may set with ``set_value`` (arguments: "arg:<name>")
+_FIELDS = ("image", "method", "json_mode", "json_text", "organizations", "databases", "name",
+           "description")
+
+
+class TaskBuilder(Panel):
     """Compose and submit a task for the session's current collaboration.
 
     Every control has a plain-method twin: :meth:`set` fills the form,
-    :meth:`values` reads it (checked), :meth:`code` is the code view and
-    :meth:`submit` sends it, exactly once; the new task reaches the other panels
-    through ``session.last_task``.
+    :meth:`set_value` sets one field as the view does, :meth:`values` reads it
+    (checked), :meth:`code` is the code view and :meth:`submit` sends it, exactly once;
+    the new task reaches the other panels through ``session.last_task``.
     """
 
-    sending = Bool(False, help="True while a task is being sent (the button is disabled)")
+    _esm = asset("task_builder.js")
+    _css = asset("task_builder.css")
+    #: the methods the view may call by an action message
+    ACTIONS = ("set_value", "submit", "refresh")
+
+    header = Unicode("Choose a collaboration first").tag(sync=True)
+    images = List(Unicode()).tag(sync=True)
+    image = Unicode("").tag(sync=True)
+    functions = List(Dict(), help="the image's functions: name, help, central").tag(sync=True)
+    method = Unicode("", help="the chosen function's name").tag(sync=True)
+    function_help = Unicode("").tag(sync=True)
+    central = Bool(False).tag(sync=True)
+    columns = List(Unicode(), help="column names offered for column arguments").tag(sync=True)
+    arguments = List(Dict(), help="the typed form's fields: name, type, required, help "
+                     "(empty in JSON mode)").tag(sync=True)
+    argument_values = Dict(help="argument name -> the typed field's value").tag(sync=True)
+    json_mode = Bool(False, help="the arguments are edited as JSON").tag(sync=True)
+    json_available = Bool(False, help="the form can switch to JSON and back").tag(sync=True)
+    json_text = Unicode("{}").tag(sync=True)
+    organization_choices = List(Dict(), help="id, name, status, label").tag(sync=True)
+    organizations = List(Int(), help="ids of the chosen organizations").tag(sync=True)
+    databases = Unicode("default").tag(sync=True)
+    name = Unicode("").tag(sync=True)
+    description = Unicode("").tag(sync=True)
+    code_text = Unicode("", help="the code view: the form as client.task.create(...)"
+                        ).tag(sync=True)
+    field_errors = Dict(help="field -> why its value cannot be sent").tag(sync=True)
+    not_ready = Unicode("", help="why the form cannot be sent yet ('' when it can)"
+                        ).tag(sync=True)
+    sending = Bool(False, help="True while a task is being sent (Submit is disabled)"
+                   ).tag(sync=True)
 
     def __init__(self, session: Any, *, columns: Sequence[str] | None = None,
                  **kwargs: Any) -> None:
         self.check_options(kwargs)
-        self.session = vantage6_session(session)
-        self.columns = list(columns) if columns is not None else catalogue.demo_columns()
-        self.header = w.Label("Choose a collaboration first")
-        self.organizations = w.SelectMultiple(options=[], rows=5, layout=_wide())
-        images = catalogue.images()
-        self.image = w.Combobox(value=images[0] if images else "", options=images,
-                                ensure_option=False, placeholder="algorithm image",
-                                layout=_wide())
-        self.method_choice = w.Dropdown(options=[], layout=_wide())
-        self.method_text = w.Text(placeholder="function name", layout=_wide())
-        self.method_box = w.Box([self.method_choice], layout=_wide())
-        self.help = w.Label()
-        self.help.add_class("lp-help")
-        self.json_mode = w.ToggleButton(value=False, description="Edit as JSON",
-                                        tooltip="Edit the arguments as a JSON object",
-                                        layout=w.Layout(width="auto"))
-        self.json_editor = w.Textarea(value="{}", rows=5, layout=_wide(),
-                                      placeholder='{"column_name": "age"}')
-        self.json_editor.add_class("lp-code")
-        self.arguments = w.VBox(layout=_wide())
-        self.fields: dict[str, w.Widget] = {}
-        self._field_types: dict[str, str] = {}  # argument name -> its type, for self.fields
-        self.databases = w.Text(value="default", placeholder="database labels, comma separated",
-                                layout=_wide())
-        self.name = w.Text(placeholder="a name to find the task by", layout=_wide())
-        self.description = w.Textarea(rows=2, layout=_wide())
-        self.code_view = w.Textarea(rows=10, disabled=True, layout=_wide())
-        self.code_view.add_class("lp-code")
-        self.submit_button = w.Button(description="Submit", button_style="primary",
-                                      icon="paper-plane")
-        self.message = Message()
-        super().__init__([
-            self.header,
-            _field("Organizations", self.organizations),
-            _field("Image", self.image),
-            _field("Function", self.method_box),
-            self.help,
-            w.HBox([w.Label("Arguments", layout=_label()), self.json_mode]),
-            self.arguments,
-            _field("Databases", self.databases),
-            _field("Name", self.name),
-            _field("Description", self.description),
-            w.Label("The same task in code (with the lesson's client):"),
-            self.code_view,
-            w.HBox([self.submit_button]),
-            self.message,
-        ], **kwargs)
-        self.add_class("lp-panel")
-        self.add_class("lp-task-builder")
         self._guard = threading.Lock()
+        self._update_lock = threading.RLock()
         self._thread: threading.Thread | None = None
         self._quiet_until = 0.0
         self._orgs: list[dict] = []  # organizations of the collaboration, with node status
@@ -176,18 +150,19 @@ class TaskBuilder(PanelBase, w.VBox):
         self._form_error = False  # a refusal was shown: the message follows the form
         self._unknown_shown = False  # the message says a submission's outcome is unknown
         self._lost_name = ""  # the name of that submission
+        self._quiet = 0  # > 0 while the builder changes several traits at once
         self.last_submitted: dict | None = None
-        # the form's own widgets are owned: a replaced field is closed (see _build_form)
-        self.own(self.method_choice, self.method_text, self.json_editor)
-
-        self.follow(self.image, self._image_changed, "value")
-        self.follow(self.method_choice, self._method_changed, "value")
-        self.follow(self.method_text, self._method_changed, "value")
-        self.follow(self.json_mode, self._json_mode_changed, "value")
-        for widget in (self.organizations, self.json_editor, self.databases, self.name,
-                       self.description):
-            self.follow(widget, self._changed, "value")
-        self.submit_button.on_click(self._clicked)
+        images = catalogue.images()
+        super().__init__(**kwargs)
+        self.session = vantage6_session(session)
+        self.columns = list(columns) if columns is not None else catalogue.demo_columns()
+        self.images = images
+        self.on_msg(self._on_message)
+        self.follow(self, self._on_image, "image")
+        self.follow(self, self._on_method, "method")
+        self.follow(self, self._on_json_mode, "json_mode")
+        self.follow(self, self._changed, ["json_text", "argument_values", "organizations",
+                                          "databases", "name", "description"])
         # organizations and nodes are requests: read on the panel's worker
         self.follow(self.session, self._collaboration_changed, ["collaboration", "logged_in"],
                     background=True)
@@ -196,35 +171,71 @@ class TaskBuilder(PanelBase, w.VBox):
         if self.session.has_trait("pending_submission"):
             self.follow(self.session, self._pending_changed, "pending_submission")
         follow_reachability(self, self.session)
-        self._image_changed()
+        if images:
+            self.image = images[0]  # fills the functions and the form
+        else:
+            self._on_image()
         if self.session.logged_in and self.session.collaboration:
             with self.reporting():
                 self.refresh()
 
-    # -- reading the form ----------------------------------------------------------------
-    @property
-    def method(self) -> str:
-        """The chosen function's name."""
-        widget = self.method_box.children[0] if self.method_box.children else self.method_text
-        return (widget.value or "").strip()
+    # -- the view's actions ----------------------------------------------------------------
+    def _on_message(self, _widget: Any, content: Any, _buffers: list) -> None:
+        if not isinstance(content, dict) or content.get("type") != "action":
+            return
+        name, args = content.get("name"), content.get("args") or {}
+        if name not in self.ACTIONS or not isinstance(args, dict):
+            return
+        with self.reporting():
+            if name == "set_value":
+                self.set_value(str(args.get("field", "")), args.get("value"))
+            elif name == "submit":
+                self._clicked()
+            elif name == "refresh":
+                self.later(self.refresh)
 
+    def set_value(self, field: str, value: Any) -> None:
+        """Set one field as the view does: ``image``, ``method``, ``json_mode``,
+        ``json_text``, ``organizations`` (ids), ``databases``, ``name``,
+        ``description``, or an argument as ``"arg:<name>"``. The form is checked again
+        and ``field_errors`` says what is wrong."""
+        if field.startswith("arg:"):
+            arg_name = field[4:]
+            if arg_name not in {a["name"] for a in self.arguments}:
+                raise ValueError(f"the form has no argument {arg_name!r}")
+            if isinstance(value, tuple):
+                value = list(value)
+            self.argument_values = {**self.argument_values, arg_name: value}
+            return
+        if field not in _FIELDS:
+            raise ValueError(f"the task builder has no field {field!r}")
+        if field == "organizations":
+            value = [int(v) for v in (value or [])]
+        elif field == "json_mode":
+            value = bool(value)
+        else:
+            value = "" if value is None else str(value)
+        setattr(self, field, value)
+
+    # -- reading the form ----------------------------------------------------------------
     @property
     def function(self) -> catalogue.Function | None:
         """The catalogue's description of the chosen function, if any."""
-        return catalogue.function(self.image.value, self.method)
+        return catalogue.function(self.image, self.method.strip())
 
     def kwargs(self) -> dict[str, Any]:
         """The arguments as the task will send them; ValueError with the reason if not valid."""
         fn = self.function
-        if fn is None or self.json_mode.value:
-            value = catalogue.parse_json(self.json_editor.value.strip() or "{}")
+        if fn is None or self.json_mode:
+            value = catalogue.parse_json(self.json_text.strip() or "{}")
             if not isinstance(value, dict):
                 raise ValueError('the arguments must be a JSON object, e.g. {"column_name": '
                                  '"age"}')
             # typed JSON is checked as it is: 123 is not sent as the column "123"
             kwargs = fn.check(value) if fn is not None else value
         else:
-            kwargs = fn.kwargs({name: _read(widget) for name, widget in self.fields.items()})
+            names = {a.name for a in fn.arguments}
+            kwargs = fn.kwargs({k: v for k, v in self.argument_values.items() if k in names})
         self._check_organization_arguments(kwargs)
         return kwargs
 
@@ -247,17 +258,8 @@ class TaskBuilder(PanelBase, w.VBox):
                              f"{self.session.collaboration['name']}; its organizations: "
                              + ", ".join(f"{o['id']} ({o['name']})" for o in self._orgs))
 
-    def values(self) -> dict[str, Any]:
-        """What :meth:`submit` will send, as ``session.create_task`` arguments (checked)."""
-        collab = self.session.collaboration
-        if not collab:
-            raise ValueError("choose a collaboration first")
-        image = (self.image.value or "").strip()
-        if not image:
-            raise ValueError("give the algorithm's image")
-        if not self.method:
-            raise ValueError("choose the function to run")
-        organizations = list(self.organizations.value)
+    def _check_organizations(self, collab: Mapping[str, Any]) -> list[int]:
+        organizations = list(self.organizations)
         if not organizations:
             raise ValueError("choose at least one organization")
         if self._orgs:
@@ -271,16 +273,30 @@ class TaskBuilder(PanelBase, w.VBox):
             if nodeless:
                 raise ValueError(f"no node is registered for {', '.join(nodeless)} in "
                                  f"{collab['name']}: the task could never run there")
+        return organizations
+
+    def values(self) -> dict[str, Any]:
+        """What :meth:`submit` will send, as ``session.create_task`` arguments (checked)."""
+        collab = self.session.collaboration
+        if not collab:
+            raise ValueError("choose a collaboration first")
+        image = (self.image or "").strip()
+        if not image:
+            raise ValueError("give the algorithm's image")
+        method = self.method.strip()
+        if not method:
+            raise ValueError("choose the function to run")
+        organizations = self._check_organizations(collab)
         kwargs = self.kwargs()
         if collab.get("encrypted") and not self.session.key_loaded:
             raise ValueError(f"{collab['name']} is encrypted: load your organization's "
                              "private key first (session.load_private_key(path))")
-        databases = [d.strip() for d in self.databases.value.split(",") if d.strip()]
-        return {"image": image, "method": self.method, "organizations": organizations,
+        databases = [d.strip() for d in self.databases.split(",") if d.strip()]
+        return {"image": image, "method": method, "organizations": organizations,
                 "collaboration": collab["id"], "kwargs": kwargs,
                 "databases": databases or ["default"],
-                "name": self.name.value.strip() or self._auto_name or self._new_name(),
-                "description": self.description.value}
+                "name": self.name.strip() or self._auto_name or self._new_name(),
+                "description": self.description}
 
     def code(self) -> str:
         """The code view's text: the form as a ``client.task.create(...)`` call."""
@@ -295,6 +311,39 @@ class TaskBuilder(PanelBase, w.VBox):
                          collaboration_name=self.session.collaboration["name"],
                          organization_names=[names.get(o, str(o)) for o in v["organizations"]])
 
+    def _errors(self) -> dict[str, str]:
+        """What is wrong with each field (field -> one sentence), for the view."""
+        errors: dict[str, str] = {}
+
+        def note(field: str, check: Any) -> None:
+            try:
+                check()
+            except (ValueError, TypeError) as exc:
+                errors[field] = friendly(exc)
+
+        def need(text: str, value: str) -> None:
+            if not value.strip():
+                raise ValueError(text)
+
+        note("image", lambda: need("give the algorithm's image", self.image))
+        note("method", lambda: need("choose the function to run", self.method))
+        if self.session.collaboration:
+            note("organizations", lambda: self._check_organizations(self.session.collaboration))
+        fn = self.function
+        if fn is None or self.json_mode:
+            note("json_text", self.kwargs)
+        else:
+            for arg in fn.arguments:
+                def one(arg: catalogue.Argument = arg) -> None:
+                    value = arg.convert(self.argument_values.get(arg.name))
+                    if arg.required and (value is None or (isinstance(value, str)
+                                                           and not value.strip())):
+                        raise ValueError(f"give a value for {arg.name}")
+                    if arg.name == "organizations" and value is not None:
+                        self._check_organization_arguments({"organizations": value})
+                note(f"arg:{arg.name}", one)
+        return errors
+
     # -- filling the form ----------------------------------------------------------------
     def set(self, *, image: str | None = None, method: str | None = None,
             kwargs: Mapping[str, Any] | None = None, organizations: Sequence[int] | None = None,
@@ -303,15 +352,13 @@ class TaskBuilder(PanelBase, w.VBox):
         """Fill the form, as clicking would. Unknown organizations or arguments raise
         ValueError."""
         if image is not None:
-            self.image.value = image
+            self.image = image
         if method is not None:
-            if isinstance(self.method_box.children[0], w.Dropdown):
-                if method not in self.method_choice.options:
-                    raise ValueError(f"{self.image.value} has no function {method!r}; its "
-                                     f"functions: {', '.join(self.method_choice.options)}")
-                self.method_choice.value = method
-            else:
-                self.method_text.value = method
+            names = [f["name"] for f in self.functions]
+            if catalogue.algorithm(self.image) is not None and method not in names:
+                raise ValueError(f"{self.image} has no function {method!r}; its "
+                                 f"functions: {', '.join(names)}")
+            self.method = method
         if kwargs is not None:
             self._fill_arguments(dict(kwargs))
         if organizations is not None:
@@ -321,26 +368,25 @@ class TaskBuilder(PanelBase, w.VBox):
             if outside:
                 raise ValueError(f"organization(s) {', '.join(map(str, outside))} are not in "
                                  "the current collaboration")
-            self.organizations.value = tuple(wanted)
+            self.organizations = wanted
         if databases is not None:
-            self.databases.value = (databases if isinstance(databases, str)
-                                    else ", ".join(databases))
+            self.databases = databases if isinstance(databases, str) else ", ".join(databases)
         if name is not None:
-            self.name.value = name
+            self.name = name
         if description is not None:
-            self.description.value = description
+            self.description = description
         self._update_code()
         return self
 
     def _fill_arguments(self, kwargs: dict[str, Any]) -> None:
         fn = self.function
-        if fn is None or self.json_mode.value:
+        if fn is None or self.json_mode:
             if fn is not None:
                 fn.check_names(kwargs)
                 for arg in fn.arguments:  # typed: nothing is converted on the way
                     arg.check(kwargs.get(arg.name))
             try:
-                self.json_editor.value = json.dumps(kwargs, indent=2, allow_nan=False)
+                self.json_text = json.dumps(kwargs, indent=2, allow_nan=False)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"the arguments cannot be sent as JSON: {exc}") from None
             return
@@ -348,32 +394,17 @@ class TaskBuilder(PanelBase, w.VBox):
         # every value is checked (as given: 123 is no column name) before any field changes
         values = {a.name: a.check(kwargs.get(a.name, None if a.required else a.default))
                   for a in fn.arguments}
-        for arg in fn.arguments:
-            widget, value = self.fields[arg.name], values[arg.name]
-            if arg.type == "columns":
-                value = list(value or [])
-                extra = [c for c in value if c not in widget.options]
-                if extra:
-                    widget.options = list(widget.options) + extra
-                widget.value = tuple(value)
-            elif arg.type == "json":
-                widget.value = "" if value is None else json.dumps(value)
-            elif isinstance(widget, w.Checkbox):
-                widget.value = bool(value)
-            elif isinstance(widget, (w.IntText, w.FloatText)):
-                widget.value = value if value is not None else 0
-            else:
-                widget.value = "" if value is None else str(value)
+        self.argument_values = {a.name: _as_field(a, values[a.name]) for a in fn.arguments}
 
     def refresh(self) -> None:
         """Read the current collaboration's organizations and node status again."""
         collab = self.session.collaboration
         if not collab or not self.session.logged_in:
             self._orgs = []
-            with self.organizations.hold_sync():  # labels and selection in one message
-                self.organizations.value = ()
-                self.organizations.options = []
-            self.header.value = "Choose a collaboration first"
+            with self.hold_sync():  # choices and selection in one message
+                self.organizations = []
+                self.organization_choices = []
+            self.header = "Choose a collaboration first"
             self._update_code()
             return
         orgs = self.session.organizations(collab)
@@ -388,7 +419,6 @@ class TaskBuilder(PanelBase, w.VBox):
                             key=lambda o: (str(o["name"]).lower(), o["id"]))
         self._show_header()
         self._relabel(self._default_organizations())
-
     # -- sending -------------------------------------------------------------------------
     def submit(self, *, raise_errors: bool = False) -> dict | None:
         """Create the task (never twice; never retried) and return it. A refusal is shown
@@ -410,14 +440,10 @@ class TaskBuilder(PanelBase, w.VBox):
             if self.sending:
                 return False
             self.sending = True
-        self.submit_button.disabled = True
-        self.submit_button.description = "Sending…"
         return True
 
     def _end(self) -> None:
         self._quiet_until = time.monotonic() + 1.0
-        self.submit_button.description = "Submit"
-        self.submit_button.disabled = False
         self.sending = False
 
     def _create(self, raise_errors: bool) -> dict | None:
@@ -456,7 +482,7 @@ class TaskBuilder(PanelBase, w.VBox):
         self.last_submitted = values
         self._used_names.add(values["name"])
         self.show_message(done, "ok")
-        if self.name.value.strip() in ("", self._auto_name):
+        if self.name.strip() in ("", self._auto_name):
             self._set_auto_name()
         return task
 
@@ -497,7 +523,7 @@ class TaskBuilder(PanelBase, w.VBox):
             self.show_message("The submission whose answer was lost created no task: "
                               "submit again to send it", "info")
 
-    def _clicked(self, _button: Any) -> None:
+    def _clicked(self, _button: Any = None) -> None:
         # a second click that was queued while the first was sending lands here after
         # the button came back: ignore it for a moment, and always while sending
         if time.monotonic() < self._quiet_until or not self._begin():
@@ -512,57 +538,74 @@ class TaskBuilder(PanelBase, w.VBox):
         self._thread = self.start(run, name="labpanels-submit")
 
     # -- reactions -----------------------------------------------------------------------
-    def _image_changed(self, _change: Any = None) -> None:
-        algo = catalogue.algorithm(self.image.value)
-        if algo is not None:
-            names = [f.name for f in algo.functions]
-            keep = self.method if self.method in names else names[0] if names else None
-            self.method_box.children = [self.method_choice]
-            if list(self.method_choice.options) != names:
-                self.method_choice.options = names
-            self.method_choice.value = keep
-        else:
-            self.method_box.children = [self.method_text]
-        self._method_changed()
+    def _on_image(self, _change: Any = None) -> None:
+        algo = catalogue.algorithm(self.image)
+        self._quiet += 1
+        try:
+            if algo is not None:
+                self.functions = [{"name": f.name, "help": f.help, "central": f.central}
+                                  for f in algo.functions]
+                names = [f.name for f in algo.functions]
+                if self.method not in names:
+                    self.method = names[0] if names else ""
+            else:
+                if self.functions:  # from a described image to one typed in: type its function
+                    self.method = ""
+                self.functions = []
+        finally:
+            self._quiet -= 1
+        self._on_method()
 
-    def _method_changed(self, _change: Any = None) -> None:
+    def _on_method(self, _change: Any = None) -> None:
+        if self._quiet:
+            return
         fn = self.function
-        self.help.value = fn.help if fn else (
-            "" if catalogue.algorithm(self.image.value) else
+        self.function_help = fn.help if fn else (
+            "" if catalogue.algorithm(self.image) else
             "This image is not in the catalogue: type the function and give its arguments "
             "as JSON.")
-        self.json_mode.disabled = fn is None
-        self._build_form()
+        self.json_available = fn is not None
         central = bool(fn and fn.central)
-        if self._central is not None and central != self._central and self._orgs:
-            self.organizations.value = tuple(self._default_organizations(central))
-        self._central = central
-        if not self.name.value or self.name.value == self._auto_name:
-            self._set_auto_name()
+        self.central = central
+        self._quiet += 1
+        try:
+            self._build_form()
+            if self._central is not None and central != self._central and self._orgs:
+                self.organizations = self._default_organizations(central)
+            self._central = central
+            if not self.name or self.name == self._auto_name:
+                self._set_auto_name()
+        finally:
+            self._quiet -= 1
         self._update_code()
 
-    def _json_mode_changed(self, change: Any) -> None:
-        if change["new"]:
-            self.json_editor.value = json.dumps(self.kwargs_form_values(), indent=2)
-            self._build_form()
-        else:  # back to the form, with what the JSON said where it fits
-            try:
-                typed = json.loads(self.json_editor.value or "{}")
-            except ValueError:
-                typed = {}
-            self._build_form()
-            if isinstance(typed, dict):
-                with contextlib.suppress(ValueError, TypeError):
-                    self._fill_arguments(typed)
+    def _on_json_mode(self, change: Any) -> None:
+        self._quiet += 1
+        try:
+            if change["new"]:
+                self.json_text = json.dumps(self.kwargs_form_values(), indent=2)
+                self._build_form()
+            else:  # back to the form, with what the JSON said where it fits
+                try:
+                    typed = json.loads(self.json_text or "{}")
+                except ValueError:
+                    typed = {}
+                self._build_form()
+                if isinstance(typed, dict):
+                    with contextlib.suppress(ValueError, TypeError):
+                        self._fill_arguments(typed)
+        finally:
+            self._quiet -= 1
         self._update_code()
 
     def kwargs_form_values(self) -> dict[str, Any]:
         """The typed fields' values as they stand (unchecked, defaults included)."""
         fn = self.function
         out = {}
-        for name, widget in self.fields.items():
+        for spec in self.arguments:
+            name = spec["name"]
             arg = fn.argument(name) if fn else None
-            value = _read(widget)
+            value = self.argument_values.get(name)
             if arg is not None and arg.type == "json" and isinstance(value, str):
                 with contextlib.suppress(ValueError):
                     value = json.loads(value) if value.strip() else None
@@ -572,53 +615,51 @@ class TaskBuilder(PanelBase, w.VBox):
 
     def _build_form(self) -> None:
         fn = self.function
-        if fn is None or self.json_mode.value:
-            old_rows = [r for r in self.arguments.children if r is not self.json_editor]
-            self.fields, self._field_types = {}, {}
-            self.arguments.children = [self.json_editor]
-            close_widgets(*old_rows)  # the form's rows, their fields included
+        if fn is None or self.json_mode:
+            with self.hold_sync():
+                self.arguments, self.argument_values = [], {}
             return
-        if set(self.fields) == {a.name for a in fn.arguments} and \
-                self.arguments.children and self.arguments.children[0] is not self.json_editor:
+        specs = [{"name": a.name, "type": a.type, "required": a.required, "help": a.help,
+                  "label": a.name + ("" if a.required else " (optional)")}
+                 for a in fn.arguments]
+        if specs == self.arguments:
             return  # same arguments: keep what the user typed
         # what was typed for an argument the new function shares (same name and type) stays
-        kept = {name: self.fields[name].value for name, kind in self._field_types.items()
-                if name in self.fields and any(a.name == name and a.type == kind
-                                               for a in fn.arguments)}
-        fields, rows = {}, []
+        kinds = {a["name"]: a["type"] for a in self.arguments}
+        values = {}
         for arg in fn.arguments:
-            widget = _input_for(arg, self.columns)
-            if arg.name in kept:
-                with contextlib.suppress(TraitError, ValueError):
-                    widget.value = kept[arg.name]
-            self.follow(widget, self._changed, "value")
-            fields[arg.name] = widget
-            label = arg.name + ("" if arg.required else " (optional)")
-            rows.append(_field(label, widget, arg.help))
-        old_rows = [r for r in self.arguments.children if r is not self.json_editor]
-        for old in self.fields.values():
-            self.disown(old, close=False)
-        self.own(*fields.values())
-        self.fields = fields
-        self._field_types = {a.name: a.type for a in fn.arguments}
-        self.arguments.children = rows or [w.Label("This function takes no arguments.")]
-        close_widgets(*old_rows)  # the replaced rows, their fields included
+            if kinds.get(arg.name) == arg.type and arg.name in self.argument_values:
+                values[arg.name] = self.argument_values[arg.name]
+            else:
+                values[arg.name] = _initial(arg)
+        with self.hold_sync():
+            self.arguments, self.argument_values = specs, values
 
     def _changed(self, _change: Any = None) -> None:
-        self._update_code()
+        if not self._quiet:
+            self._update_code()
 
     def _update_code(self) -> None:
-        self.code_view.value = self.code()
-        if self._form_error:
-            # after a refusal the message follows the form: it goes once the value is
-            # given, and says what is missing now while the form is not ready
+        with self._update_lock:
+            code = self.code()
+            errors = self._errors()
             try:
                 self.values()
             except Exception as exc:
-                self.show_message(friendly(exc), "error")
+                reason = friendly(exc)
             else:
-                if self.message.kind == "error":
-                    self.message.clear()
+                reason = ""
+            with self.hold_sync():
+                self.code_text = code
+                self.field_errors = errors
+                self.not_ready = reason
+                if self._form_error:
+                    # after a refusal the message follows the form: it goes once the value
+                    # is given, and says what is missing now while the form is not ready
+                    if reason:
+                        self.show_message(reason, "error")
+                    elif self.message_kind == "error":
+                        self.show_message("", "info")
 
     def _new_name(self) -> str:
         """A name that finds this task again: the function and the time, and a number
@@ -634,12 +675,12 @@ class TaskBuilder(PanelBase, w.VBox):
 
     def _set_auto_name(self) -> None:
         self._auto_name = self._new_name()
-        self.name.value = self._auto_name
+        self.name = self._auto_name
 
     def _collaboration_changed(self, _change: Any) -> None:
         if self._form_error or not self.session.logged_in:
             self._form_error = False
-            self.message.clear()
+            self.show_message("", "info")
         self.refresh()
 
     def _key_changed(self, _change: Any) -> None:
@@ -650,7 +691,7 @@ class TaskBuilder(PanelBase, w.VBox):
             return
         nodes = change["new"] or {}
         # a selection still as the builder made it follows the nodes; one the user made stays
-        untouched = set(self.organizations.value) == set(self._default_organizations())
+        untouched = set(self.organizations) == set(self._default_organizations())
         changed = False
         for org in self._orgs:
             node = nodes.get(org["node_id"]) if org["node_id"] is not None else None
@@ -659,18 +700,18 @@ class TaskBuilder(PanelBase, w.VBox):
                 changed = True
         if changed:
             self._relabel(self._default_organizations() if untouched
-                          else list(self.organizations.value))
+                          else list(self.organizations))
 
     def _show_header(self) -> None:
         collab = self.session.collaboration
         if not collab:
-            self.header.value = "Choose a collaboration first"
+            self.header = "Choose a collaboration first"
             return
         text = f"Collaboration: {collab['name']}"
         if collab.get("encrypted"):
             text += (" (encrypted; your organization's key is loaded)" if self.session.key_loaded
                      else " (encrypted: load your organization's private key before sending)")
-        self.header.value = text
+        self.header = text
 
     def _relabel(self, selected: Sequence[int]) -> None:
         def label(org: dict) -> str:
@@ -679,13 +720,23 @@ class TaskBuilder(PanelBase, w.VBox):
             return f"{org['name']} ({'no node' if org['status'] == 'no node' else 'offline'})"
 
         ids = {o["id"] for o in self._orgs}
-        # one message with the labels and the selection: the browser must never see a
-        # selection of options it does not have yet
-        with self.organizations.hold_sync():
-            self.organizations.value = ()
-            self.organizations.options = [(label(o), o["id"]) for o in self._orgs]
-            self.organizations.value = tuple(i for i in selected if i in ids)
+        # one message with the choices and the selection: the view never sees a
+        # selection of organizations it has no choice for
+        with self.hold_sync():
+            self.organization_choices = [{"id": o["id"], "name": o["name"],
+                                          "status": o["status"], "label": label(o)}
+                                         for o in self._orgs]
+            self._quiet += 1
+            try:
+                self.organizations = [i for i in selected if i in ids]
+            finally:
+                self._quiet -= 1
         self._update_code()
+
+    @property
+    def organization_options(self) -> list[tuple[str, int]]:
+        """The organizations offered, as (label, id) pairs."""
+        return [(c["label"], c["id"]) for c in self.organization_choices]
 
     def _default_organizations(self, central: bool | None = None) -> list[int]:
         """Online organizations; for a central function one of them (your own if you can)."""
