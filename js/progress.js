@@ -19,13 +19,18 @@ function render({ model, el }) {
   const clock = span("lp-progress-clock");
   head.append(title, chip, clock);
 
+  // the segments are a list (one item per run, named by organization and status); the
+  // progressbar is the summary line, so the runs are not hidden inside it (the children
+  // of a progressbar are presentational for screen readers)
   const bar = document.createElement("div");
   bar.className = "lp-progress-bar";
-  bar.setAttribute("role", "progressbar");
-  bar.setAttribute("aria-valuemin", "0");
-  bar.setAttribute("aria-valuemax", "100");
+  bar.setAttribute("role", "list");
+  bar.setAttribute("aria-label", "Runs by organization");
   const summary = document.createElement("div");
   summary.className = "lp-progress-summary";
+  summary.setAttribute("role", "progressbar");
+  summary.setAttribute("aria-valuemin", "0");
+  summary.setAttribute("aria-valuemax", "100");
   const note = document.createElement("div");
   note.className = "lp-progress-note";
   note.setAttribute("role", "status");
@@ -63,16 +68,17 @@ function render({ model, el }) {
       part.dataset.run = String(seg.id);
       part.title = `${seg.organization}: ${seg.status}` +
         (seg.node ? ` (node ${seg.node})` : "") + (seg.subtask ? `, subtask ${seg.task_id}` : "");
-      part.setAttribute("role", "img");
+      part.setAttribute("role", "listitem");
       part.setAttribute("aria-label", part.title);
       bar.append(part);
     }
     const pct = Math.round(100 * model.get("fraction"));
     const total = model.get("total");
-    bar.setAttribute("aria-valuenow", String(pct));
-    bar.setAttribute("aria-label", `${name}: runs finished`);
-    bar.setAttribute("aria-valuetext", total ? `${model.get("done")} of ${total} runs finished (${pct}%)` : "no runs yet");
+    summary.setAttribute("aria-valuenow", String(pct));
+    summary.setAttribute("aria-label", `${name}: runs finished`);
+    summary.setAttribute("aria-valuetext", total ? `${model.get("done")} of ${total} runs finished (${pct}%)` : "no runs yet");
     bar.hidden = !total;
+    summary.hidden = !total;
 
     const counts = model.get("counts");
     const parts = Object.keys(counts).sort().map((s) => `${s} ${counts[s]}`);

@@ -22,6 +22,9 @@ def test_builder_submits_with_the_keyboard(notebook, v6):
         "session.select('PhY-research')\n"
         "builder = TaskBuilder(session)\n"
         "builder",
+        "from labpanels.widgets import JobProgress\n"
+        "progress = JobProgress(session)\n"
+        "progress",
     ], name="task-builder-view.ipynb")
     builder = nb.panel.locator(".lp-task-builder")
     expect(builder.locator(".lp-tb-header")).to_have_text("Collaboration: PhY-research")
@@ -74,4 +77,28 @@ def test_builder_submits_with_the_keyboard(notebook, v6):
     expect(builder.locator('.lp-tb-error[data-field="arg:column_name"]')).to_be_hidden()
     assert nb.evaluate("return panel.content.mode;") == "command"
     nb.screenshot("task-builder-view", builder)
-    nb.kernel("session.wait(session.last_task)\nsession.logout()", timeout=60)
+
+    # the progress of the new task: the pill says its word, each run is named
+    progress = nb.panel.locator(".lp-progress")
+    nb.kernel("session.wait(session.last_task)", timeout=60)
+    expect(progress.locator(".lp-progress-pill")).to_have_text("completed", timeout=30_000)
+    expect(progress.locator(".lp-progress-pill")).to_have_attribute("data-status-kind", "ok")
+    bar = progress.get_by_role("progressbar")
+    expect(bar).to_have_attribute("aria-valuenow", "100")
+    segments = progress.locator(".lp-seg")
+    expect(segments).to_have_count(4)
+    labels = [segments.nth(i).get_attribute("aria-label") for i in range(4)]
+    assert sorted(label.split(":")[0] for label in labels) == sorted(
+        v6["collaborations"]["PhY-research"]["organizations"]), labels
+    assert all(label.endswith(": completed") or ": completed (" in label for label in labels)
+    clipped = nb.evaluate(
+        "const root = panel.node.querySelector('.lp-progress');"
+        "root.style.width = '360px';"
+        "await new Promise((r) => requestAnimationFrame(() => r()));"
+        "const wide = [...root.querySelectorAll('*')].filter((e) => "
+        "e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'auto' || "
+        "e.getBoundingClientRect().right > root.getBoundingClientRect().right + 1)"
+        ".map((e) => e.outerHTML.slice(0, 80));"
+        "root.style.width = ''; return wide;")
+    assert clipped == [], clipped
+    nb.kernel("session.logout()")
