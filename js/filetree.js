@@ -15,7 +15,9 @@ import { formatBytes } from "./lib/format.js";
 
 const ROW_HEIGHT = 28;
 const MARGIN_ROWS = 12;
-const stores = new WeakMap();
+// one store per model, named by its `tree_key` trait: the model object a view module's
+// initialize() gets is not the object render() gets, so it cannot be the key
+const stores = new Map();
 
 // the same rule as FileTree.visible() in Python
 export function matches(row, type, name) {
@@ -52,10 +54,11 @@ export function applyRows(store, msg) {
 }
 
 export function treeStore(model) {
-  let store = stores.get(model);
+  const key = model.get("tree_key") || "default";
+  let store = stores.get(key);
   if (!store) {
     store = { path: "", rows: [], epoch: 0, received: false, listeners: new Set() };
-    stores.set(model, store);
+    stores.set(key, store);
   }
   return store;
 }

@@ -741,10 +741,12 @@ class OsparcResultViewer(Panel):
 
     def __init__(self, session: OsparcSession, job: Any = None, *, live_log: bool = True,
                  **kwargs: Any) -> None:
+        # in the state the widget opens with: the view module's initialize() names the
+        # log store by it before any later update arrives
+        kwargs.setdefault("log_key", uuid.uuid4().hex)
         super().__init__(**kwargs)
         self.session = session
         self.live_log = live_log
-        self.log_key = uuid.uuid4().hex
         self._job: dict = {}  # the session's job as last shown
         self._current = ""  # its id
         self._loaded: tuple[str, str] | None = None  # (job id, state) whose log is shown

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -300,6 +301,7 @@ class DatasetPicker(Panel):
     tree_summary = Unicode("").tag(sync=True)
     tree_empty = Unicode("Open a dataset to see its files").tag(sync=True)
     tree_height = Int(300).tag(sync=True)
+    tree_key = Unicode("").tag(sync=True)  # names this model's store of folder rows in the page
     # download
     dest = Unicode("").tag(sync=True)
     as_zip = Bool(False).tag(sync=True)
@@ -323,6 +325,9 @@ class DatasetPicker(Panel):
         folder_page_size: int = 200,
         **kwargs: Any,
     ) -> None:
+        # in the state the widget opens with: the view module's initialize() names the
+        # store of folder rows by it before any later update arrives
+        kwargs.setdefault("tree_key", uuid.uuid4().hex)
         super().__init__(**kwargs)
         self.session = session
         self.page_size = page_size
