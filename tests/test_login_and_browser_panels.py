@@ -25,8 +25,9 @@ def _sent(widget) -> list[dict]:
 
 
 def _click_login(panel, username, password, code="", url=""):
-    panel._handle_custom_msg({"type": "login", "username": username, "password": password,
-                              "code": code, "url": url}, [])
+    """What the view sends when the form is submitted (Enter or the button)."""
+    panel._handle_custom_msg({"type": "action", "name": "login", "args": {
+        "username": username, "password": password, "code": code, "url": url}}, [])
 
 
 def _state_text(*widgets) -> str:

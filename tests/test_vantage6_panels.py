@@ -182,6 +182,35 @@ def test_switching_function_keeps_the_shared_arguments(research):
     assert builder.kwargs() == {"column_name": "age"}
 
 
+def test_view_actions_are_checked_and_errors_sit_by_their_fields(research):
+    builder = TaskBuilder(research)
+
+    def act(name, **args):
+        builder._handle_custom_msg({"type": "action", "name": name, "args": args}, [])
+
+    act("set_value", field="method", value="partial_average")
+    assert builder.field_errors == {"arg:column_name": "Give a value for column_name"}
+    assert builder.not_ready.startswith("Give a value for column_name")
+    act("set_value", field="arg:column_name", value="age")
+    assert builder.field_errors == {} and builder.not_ready == ""
+    act("set_value", field="organizations", value=[])
+    assert builder.field_errors == {"organizations": "Choose at least one organization"}
+    assert builder.not_ready == "Choose at least one organization"
+    act("set_value", field="session", value="x")  # not a field: said, nothing changes
+    assert builder.message_kind == "error" and "no field 'session'" in builder.message
+    last = research.last_task
+    act("close")  # not actions the view may call: ignored
+    act("_create", raise_errors=True)
+    assert not builder.closed and research.last_task == last
+    act("set_value", field="json_mode", value=True)
+    assert builder.json_mode and builder.arguments == []
+    assert json.loads(builder.json_text) == {"column_name": "age"}
+    act("set_value", field="json_text", value='{"column_name": 5}')
+    assert builder.field_errors["json_text"] == ("Column_name must be a column name (text), "
+                                                 "not 5 (int)")
+    builder.close()
+
+
 def test_typed_form_and_code_view_for_partial_average(v6, research):
     builder = TaskBuilder(research)
     assert builder.image == AVERAGE
