@@ -36,7 +36,7 @@ Loader = Callable[[str, int, int], Page]
 
 #: the columns of the search results grid (drawn by js/lib/grid.js)
 DATASET_COLUMNS = [
-    {"key": "name", "label": "Title", "width": "minmax(180px, 4fr)", "wrap": True},
+    {"key": "name", "label": "Title", "width": "minmax(180px, 4fr)"},
     {"key": "size", "label": "Size", "kind": "bytes", "width": "minmax(70px, 1fr)"},
     {"key": "files", "label": "Files", "kind": "number", "width": "minmax(64px, 1fr)"},
     {"key": "tags", "label": "Tags", "width": "minmax(120px, 2fr)"},

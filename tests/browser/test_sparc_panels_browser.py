@@ -75,6 +75,22 @@ def test_picker_finds_opens_deep_folder_and_downloads(notebook, emulator, tmp_pa
     nb.wait_kernel("print(sorted(picker.selected_paths))", str(sorted(chosen)))
     expect(second).to_have_attribute("aria-checked", "true")
     nb.screenshot("dataset-picker", panel)
+    # at 360 px nothing is clipped: outside the grid's and the tree's own scrolling boxes
+    # no element reaches past the panel, and labels and buttons show all their text
+    overflow = nb.evaluate(
+        "const root = panel.node.querySelector('.lp-sparc-picker');"
+        "root.style.width = '360px';"
+        "await new Promise((r) => requestAnimationFrame(() => r()));"
+        "const edge = root.getBoundingClientRect().right + 1;"
+        "const wide = [...root.querySelectorAll('*')].filter((e) => "
+        "!e.closest('.lp-grid-scroll, .lp-ft-viewport, datalist, option, select') && "
+        "e.getClientRects().length && (e.getBoundingClientRect().right > edge || "
+        "(e.matches('label, button, .lp-sp-facts li, .lp-ft-crumb, .lp-sp-title') && "
+        "e.scrollWidth > e.clientWidth + 1))).map((e) => e.outerHTML.slice(0, 80));"
+        "return wide;")
+    assert overflow == [], overflow
+    nb.screenshot("dataset-picker-360px", panel.locator(".lp-sparc-picker"))
+    nb.evaluate("panel.node.querySelector('.lp-sparc-picker').style.width = ''; return 0;")
     panel.get_by_label("Save to").fill(str(tmp_path / "out"))
     panel.get_by_role("button", name="Download").click()
     nb.wait_kernel("print(picker.download_state)", "done", timeout=60)
