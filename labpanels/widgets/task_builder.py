@@ -171,9 +171,9 @@ class TaskBuilder(Panel):
         if self.session.has_trait("pending_submission"):
             self.follow(self.session, self._pending_changed, "pending_submission")
         follow_reachability(self, self.session)
-        if images:
+        if not self.image and images:
             self.image = images[0]  # fills the functions and the form
-        else:
+        else:  # an image given to the constructor, or none known
             self._on_image()
         if self.session.logged_in and self.session.collaboration:
             with self.reporting():

@@ -61,7 +61,9 @@ def test_builder_submits_with_the_keyboard(notebook, v6):
         "button')].filter((e) => e.scrollWidth > e.clientWidth + 1 || "
         "e.getBoundingClientRect().right > root.getBoundingClientRect().right + 1)"
         ".map((e) => e.outerHTML.slice(0, 80));"
-        "root.style.width = ''; return wide;")
+        "return wide;")
+    nb.screenshot("task-builder-360px", builder)
+    nb.evaluate("panel.node.querySelector('.lp-task-builder').style.width = ''; return 1;")
     assert overflow == [], overflow
 
     before = nb.kernel("print((session.last_task or {}).get('id'))")
@@ -77,6 +79,16 @@ def test_builder_submits_with_the_keyboard(notebook, v6):
     expect(builder.locator('.lp-tb-error[data-field="arg:column_name"]')).to_be_hidden()
     assert nb.evaluate("return panel.content.mode;") == "command"
     nb.screenshot("task-builder-view", builder)
+    # the dark theme: the same form from JupyterLab's dark variables
+    nb.evaluate("await window.jupyterapp.commands.execute('apputils:change-theme', "
+                "{theme: 'JupyterLab Dark'}); return 1;", timeout=20)
+    try:
+        nb.page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
+        nb.screenshot("task-builder-dark", builder)
+    finally:
+        nb.evaluate("await window.jupyterapp.commands.execute('apputils:change-theme', "
+                    "{theme: 'JupyterLab Light'}); return 1;", timeout=20)
+        nb.page.wait_for_function("document.body.dataset.jpThemeLight === 'true'")
 
     # the progress of the new task: the pill says its word, each run is named
     progress = nb.panel.locator(".lp-progress")
