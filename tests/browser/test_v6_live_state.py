@@ -39,7 +39,8 @@ def test_a_patched_row_shows_in_every_view_of_a_table(notebook):
 
 
 def _tab(nb, title: str) -> None:
-    nb.panel.get_by_role("tab", name=title).click()
+    """Open a tab of the dashboard (its own tab list, not a panel's)."""
+    nb.panel.locator(".lp-dash-tabs").get_by_role("tab", name=title, exact=True).click()
 
 
 def _log_in(nb, v6, username: str) -> None:
@@ -53,7 +54,17 @@ def _log_in(nb, v6, username: str) -> None:
 
 
 def _row(scope, text: str):
-    return scope.locator(".lp-table-row", has_text=text).first
+    return scope.locator(".lp-grid-row", has_text=text).first
+
+
+def _collaborations(nb):
+    """The collaborations grid of the browser."""
+    return nb.panel.locator(".lp-collaborations .lp-collab-collaborations")
+
+
+def _column_field(nb, builder, name: str):
+    """The builder's input for the algorithm argument ``name``."""
+    return builder.get_by_label(re.compile("^" + name.replace("_", "[_ ]"), re.I)).first
 
 
 def _submit_partial_average(nb, column: str) -> int:
@@ -62,8 +73,7 @@ def _submit_partial_average(nb, column: str) -> int:
     builder.locator("select").filter(has=nb.page.locator("option", has_text="partial_average")
                                      ).select_option("partial_average")
     nb.wait_kernel("print(dash.builder.method)", "partial_average")
-    field = builder.locator(".widget-hbox", has=nb.page.get_by_text("column_name", exact=True)
-                            ).locator("input")
+    field = _column_field(nb, builder, "column_name")
     field.fill(column)
     field.press("Tab")
     nb.wait_kernel("print(dash.builder.kwargs())", {"column_name": column})
@@ -73,8 +83,8 @@ def _submit_partial_average(nb, column: str) -> int:
         nb.wait_kernel(f"print((session.last_task or {{}}).get('id') != {before})", "True",
                        timeout=30)
     except AssertionError:
-        state = nb.kernel("print(repr(dash.builder.message.value), dash.builder.sending, "
-                          "dash.builder.organizations.value, dash.builder.kwargs())")
+        state = nb.kernel("print(repr(dash.builder.message), dash.builder.sending, "
+                          "dash.builder.kwargs())")
         raise AssertionError(f"no new task after Submit; builder: {state}") from None
     return int(nb.kernel("print(session.last_task['id'])"))
 
@@ -90,11 +100,11 @@ def _all_say(nb, task_id: int, status: str, rows: str) -> None:
     expect(progress.locator(f".lp-progress-bar .lp-seg-{status}")).to_have_count(4)
     expect(progress.locator(".lp-progress-summary")).to_contain_text("4 of 4 runs finished")
     _tab(nb, "Results")
-    # (the dropdown shows spaces as no-break spaces: \s matches both)
-    expect(results.locator("select option:checked")).to_have_text(
-        re.compile(rf"^{task_id}\s·\s.*\s·\s{status}\s*$"))
-    expect(results.get_by_text(re.compile(rf"^Task {task_id} {status}: {rows}"))
-           ).to_be_visible()
+    listed = results.locator(f".lp-results-tasks .lp-grid-row[data-key='{task_id}']")
+    expect(listed).to_have_attribute("aria-selected", "true")
+    expect(listed.locator(".lp-status")).to_have_text(status)
+    expect(results.locator(".lp-results-status")).to_have_text(
+        re.compile(rf"^Task {task_id} {status}: {rows}"))
 
 
 @pytest.mark.platform
@@ -106,12 +116,11 @@ def test_every_panel_reaches_the_task_state_without_refresh(notebook, platform, 
         "dash = Vantage6Dashboard(session)\n"
         "dash",
     ], name="live-state.ipynb")
-    nb.kernel("_refreshes = []\n"  # a Refresh click would be recorded here
-              "for _b in [c for c in dash.results.children[0].children\n"
-              "           if getattr(c, 'description', '') == 'Refresh']:\n"
-              "    _b.on_click(lambda b: _refreshes.append(1))")
+    # every action the result viewer's view sends is recorded: a Refresh would show here
+    nb.kernel("_actions = []\n"
+              "dash.results.on_msg(lambda _w, content, _b: _actions.append(content.get('name')))")
     _log_in(nb, v6, FIRST)
-    collabs = nb.panel.locator(".lp-panel").first.locator(".lp-table").first
+    collabs = _collaborations(nb)
     _row(collabs, "PhY-research").click()
     nb.wait_kernel("print((session.collaboration or {}).get('name'))", "PhY-research")
 
@@ -119,20 +128,23 @@ def test_every_panel_reaches_the_task_state_without_refresh(notebook, platform, 
     _all_say(nb, completed, "completed", r"4 result row\(s\)")
     results = nb.panel.locator(".lp-results")
     for org in v6["collaborations"]["PhY-research"]["organizations"]:
-        expect(_row(results, org)).to_be_visible()
+        expect(_row(results.locator(".lp-tabpanel"), org)).to_be_visible()
+        expect(results.get_by_role("tab", name=org, exact=True)).to_be_visible()
 
     failed = _submit_partial_average(nb, "sex")  # a text column: every run fails
     _all_say(nb, failed, "failed", r"0 result row\(s\); 4 run\(s\) failed")
-    failures = results.locator(".lp-table", has=nb.page.locator(".lp-table-head",
-                                                                has_text="Error"))
+    failures = results.locator(".lp-results-failures")
     expect(failures.locator(".lp-status-failed")).to_have_count(4)
-    expect(failures.locator(".lp-table-head").first).to_have_text("Error")
+    expect(failures.locator("[role=columnheader]").first).to_have_text("Error")
+    expect(results.locator(".lp-log-error").first).to_contain_text(
+        "Column 'sex' does not hold numbers")
     # the failed runs come before the (empty) results
     above = nb.page.evaluate(
         "([f, r]) => f.compareDocumentPosition(r) & Node.DOCUMENT_POSITION_FOLLOWING",
-        [failures.element_handle(), results.locator(".widget-tab").element_handle()])
+        [results.locator(".lp-results-failed").element_handle(),
+         results.locator(".lp-tabs").element_handle()])
     assert above
-    assert nb.kernel("print(_refreshes)") == "[]"  # nobody pressed Refresh
+    assert "refresh_tasks" not in nb.kernel("print(_actions)")  # nobody pressed Refresh
 
     # log out, log in as someone else: nothing of the first user is shown
     _tab(nb, "Log in")
@@ -140,27 +152,31 @@ def test_every_panel_reaches_the_task_state_without_refresh(notebook, platform, 
     nb.wait_kernel("print(session.logged_in)", "False")
     _log_in(nb, v6, SECOND)
     expect(_row(collabs, "GHT_consortium")).to_be_visible()
-    expect(collabs.locator(".lp-table-row", has_text="PhY-research")).to_have_count(0)
+    expect(collabs.locator(".lp-grid-row", has_text="PhY-research")).to_have_count(0)
     _tab(nb, "New task")
     progress = nb.panel.locator(".lp-progress")
     expect(progress.locator(".lp-progress-title")).to_have_text("No task")
     expect(progress.locator(".lp-progress-bar .lp-seg")).to_have_count(0)
     expect(progress.locator(".lp-progress-note")).to_contain_text("No task yet")
-    expect(nb.panel.locator(".lp-task-builder")).to_contain_text("Choose a collaboration first")
+    expect(nb.panel.locator(".lp-task-builder")).to_contain_text("Choose a collaboration")
     _tab(nb, "Results")
-    expect(results.locator("select option")).to_have_count(0)
+    expect(results.locator(".lp-results-tasks .lp-grid-row")).to_have_count(0)
     expect(results.locator(".lp-status-failed")).to_have_count(0)
+    expect(results.locator(".lp-results-failed")).to_be_hidden()
+    expect(results.locator(".lp-results-status")).to_be_hidden()
     for org in v6["collaborations"]["PhY-research"]["organizations"]:
-        expect(results.locator(".lp-table-row", has_text=org)).to_have_count(0)
+        expect(results.locator(".lp-grid-row", has_text=org)).to_have_count(0)
     _tab(nb, "Collaborations")
     _row(collabs, "GHT_consortium").click()
     nb.wait_kernel("print((session.collaboration or {}).get('name'))", "GHT_consortium")
     _tab(nb, "Results")
-    nb.wait_kernel("dash.join(); print(sorted({session.task_state[i]['collaboration_id'] "
-                   "for _, i in dash.results.picker.options}) in ([], "
-                   "[session.collaboration['id']]))", "True")
-    options = nb.kernel("print([i for _, i in dash.results.picker.options])")
-    assert str(completed) not in options and str(failed) not in options
+    nb.wait_kernel("dash.join(); print(sorted({session.task_state[t[0]]['collaboration_id'] "
+                   "for t in dash.results.tasks}) in ([], [session.collaboration['id']]))",
+                   "True")
+    shown = nb.kernel("print([t[0] for t in dash.results.tasks])")
+    assert str(completed) not in shown and str(failed) not in shown
+    expect(results.locator(".lp-results-tasks .lp-grid-row")).to_have_count(
+        int(nb.kernel("print(len(dash.results.tasks))")))
     nb.save()
     saved = nb.file.read_text()
     for user in (FIRST, SECOND):

@@ -40,7 +40,8 @@ def _mean_age() -> float:
 
 
 def _tab(nb, title: str) -> None:
-    nb.panel.get_by_role("tab", name=title).click()
+    """Open a tab of the dashboard (its own tab list, not a panel's)."""
+    nb.panel.locator(".lp-dash-tabs").get_by_role("tab", name=title, exact=True).click()
 
 
 def _function(nb, builder, name: str) -> None:
@@ -50,18 +51,24 @@ def _function(nb, builder, name: str) -> None:
     nb.wait_kernel("print(dash.builder.method)", name)
 
 
+def _column_field(builder, name: str):
+    """The builder's input for the algorithm argument ``name``."""
+    return builder.get_by_label(re.compile("^" + name.replace("_", "[_ ]"), re.I)).first
+
+
 def _submit(nb, builder) -> int:
     """Press Submit with the mouse, as a researcher does; return the new task's id.
 
-    The kernel records the clicks it receives, so a failure says whether the click arrived.
+    The kernel records the actions the builder's view sends, so a failure says whether
+    the click arrived.
     """
     before = nb.kernel("print((session.last_task or {}).get('id'))")
     nb.kernel("try:\n"
               "    _clicks.clear()\n"
               "except NameError:\n"
               "    _clicks = []\n"
-              "    dash.builder.submit_button.on_click(\n"
-              "        lambda _b: _clicks.append('sending' if dash.builder.sending else 'idle'))")
+              "    dash.builder.on_msg(lambda _w, c, _b: _clicks.append(\n"
+              "        (c.get('name'), 'sending' if dash.builder.sending else 'idle')))")
     builder.get_by_role("button", name="Submit").click()
     try:
         nb.wait_kernel(f"print((session.last_task or {{}}).get('id') != {before})", "True",
@@ -73,17 +80,16 @@ def _submit(nb, builder) -> int:
 
 def _no_new_task(nb, builder) -> AssertionError:
     """What the kernel and the page show when a Submit click created no task."""
-    state = nb.kernel("import time\nb = dash.builder\n"
-                      "print(f'clicks received: {_clicks}; message: {b.message.value!r}; '"
-                      "f'sending: {b.sending}; '"
-                      "f'quiet for {b._quiet_until - time.monotonic():.1f} s')")
+    state = nb.kernel("b = dash.builder\n"
+                      "print(f'actions received: {_clicks}; message: {b.message!r}; '"
+                      "f'sending: {b.sending}')")
     button = builder.get_by_role("button", name="Submit")
     return AssertionError(f"no new task after Submit; kernel: {state}; button disabled in "
                           f"page: {button.is_disabled()}")
 
 
 def _row(scope, text: str):
-    return scope.locator(".lp-table-row", has_text=text).first
+    return scope.locator(".lp-grid-row", has_text=text).first
 
 
 def _workshop_notebook_1(platform, folder: Path) -> tuple[list, dict]:
@@ -115,12 +121,15 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     expect(login.locator("input[name=password]")).to_have_value("")
 
     # collaborations: the dashboard opened the tab itself after the login
-    browser = nb.panel.locator(".lp-panel").first
-    collabs = browser.locator(".lp-table").first
+    tabs = nb.panel.locator(".lp-dash-tabs")
+    expect(tabs.get_by_role("tab", name="Collaborations")).to_have_attribute(
+        "aria-selected", "true")
+    browser = nb.panel.locator(".lp-collaborations")
+    collabs = browser.locator(".lp-collab-collaborations")
     expect(_row(collabs, "GHT_consortium")).to_contain_text("3 of 4")
     _row(collabs, "GHT_consortium").click()
     nb.wait_kernel("print((session.collaboration or {}).get('name'))", "GHT_consortium")
-    nodes = browser.locator(".lp-table").nth(2)
+    nodes = browser.locator(".lp-collab-nodes")
     expect(_row(nodes, "HERMES_organization")).to_contain_text("never seen")
     _row(collabs, "PhY-research").click()
     nb.wait_kernel("print((session.collaboration or {}).get('name'))", "PhY-research")
@@ -131,23 +140,27 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     _tab(nb, "New task")
     builder = nb.panel.locator(".lp-task-builder")
     _function(nb, builder, "partial_average")
-    column = builder.locator(".widget-hbox", has=nb.page.get_by_text("column_name", exact=True)
-                             ).locator("input")
+    column = _column_field(builder, "column_name")
     column.fill("age")
     column.press("Tab")
     nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'age'}")
-    expect(builder.locator("textarea").last).to_have_value(re.compile(r"'column_name': 'age'"))
+    expect(builder.locator("textarea, pre, code").last).to_contain_text(
+        re.compile(r"'column_name': 'age'"))
     shot("task-builder", builder)
     partial = _submit(nb, builder)
     nb.wait_kernel(f"print(session.task({partial})['status'])", "completed", timeout=60)
+    # the progress of the last task is under the form, in the same tab
     expect(nb.panel.locator(".lp-progress")).to_contain_text("4 of 4", timeout=30_000)
+    expect(nb.panel.locator(".lp-progress")).to_be_visible()
     shot("job-progress", nb.panel.locator(".lp-progress"))
 
     # read the results
     _tab(nb, "Results")
     results = nb.panel.locator(".lp-results")
+    table = results.locator(".lp-tabpanel")
     for org in v6["collaborations"]["PhY-research"]["organizations"]:
-        expect(_row(results, org)).to_be_visible()
+        expect(_row(table, org)).to_be_visible()
+    expect(results.get_by_role("button", name="Download CSV")).to_be_enabled()
     shot("result-viewer", results)
 
     # central_average: one organization runs it and asks the others for their partials
@@ -157,7 +170,7 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     central = _submit(nb, builder)
     nb.wait_kernel(f"print(session.task({central})['status'])", "completed", timeout=60)
     _tab(nb, "Results")
-    expect(results.locator(".lp-table-row", has_text=f"{_mean_age():.6g}").first).to_be_visible()
+    expect(table.locator(".lp-grid-row", has_text=f"{_mean_age():.6g}").first).to_be_visible()
 
     # the failing case: partial_average on a text column
     _tab(nb, "New task")
@@ -169,12 +182,15 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "failed",
                    timeout=60)
     _tab(nb, "Results")
-    failures = results.locator(".lp-table", has_text="Status").last
+    failures = results.locator(".lp-results-failures")
     expect(failures.locator(".lp-status-failed").first).to_be_visible()
-    nb.wait_kernel("print(dash.results.failures.rows != [])", "True")
-    first_failure = nb.kernel("print(next(r['id'] for r in dash.results.failures.rows "
+    nb.wait_kernel("print(dash.results.failed_rows != [])", "True")
+    first_failure = nb.kernel("print(next(r['id'] for r in dash.results.failed "
                               "if 'does not hold numbers' in (r.get('error') or '')))")
-    failures.locator(f".lp-table-row[data-key='{first_failure}']").click()
+    failures.locator(f".lp-grid-row[data-key='{first_failure}']").click()
+    nb.wait_kernel("print(dash.results.log_run)", first_failure)
+    expect(failures.locator(f".lp-grid-row[data-key='{first_failure}']")).to_have_attribute(
+        "aria-selected", "true")
     expect(results.locator(".lp-log-error").first).to_contain_text(
         "Column 'sex' does not hold numbers")
     shot("failed-run-log", results)
@@ -186,6 +202,99 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     assert password not in saved
     assert token not in saved and "refresh_token" not in saved
     assert "PRIVATE KEY" not in saved
+
+
+_NO_MOUSE = """() => {
+  window.__mouse = [];
+  for (const kind of ["mousedown", "pointerdown", "mouseup", "pointerup"]) {
+    document.addEventListener(kind, (e) => window.__mouse.push(kind), true);
+  }
+}"""
+
+
+def _keys(nb, *keys: str) -> None:
+    for key in keys:
+        nb.page.keyboard.press(key)
+
+
+def _focused(nb) -> str:
+    """What has the keyboard focus: its role or tag, its text (short), its classes."""
+    return nb.page.evaluate("""() => { const e = document.activeElement;
+      return `${e.getAttribute('role') || e.tagName.toLowerCase()}: `
+        + `${(e.textContent || e.value || '').trim().slice(0, 60)} (${e.className})`; }""")
+
+
+def test_dashboard_by_keyboard_alone(notebook, v6):
+    """Log in with Enter, choose a collaboration with the arrows and Enter, submit with
+    the keyboard, open the result: not one mouse event (focus is put on a first control by a
+    script, as a Tab from the notebook would)."""
+    nb = notebook(_dashboard_cells(v6), name="keyboard.ipynb")
+    nb.page.evaluate(_NO_MOUSE)
+    login = nb.panel.locator(".lp-login")
+    login.locator("input[name=username]").focus()
+    nb.page.keyboard.type(PASSWORD_OF)
+    _keys(nb, "Tab")
+    nb.page.keyboard.type(v6["users"][PASSWORD_OF]["password"])
+    _keys(nb, "Enter")  # JupyterLab's notebook must not take it
+    nb.wait_kernel("print(session.logged_in)", "True", timeout=30)
+    tabs = nb.panel.locator(".lp-dash-tabs")
+    expect(tabs.get_by_role("tab", name="Collaborations")).to_have_attribute(
+        "aria-selected", "true")
+
+    # the collaborations grid: Home, then ArrowDown to PhY-research, Enter
+    collabs = nb.panel.locator(".lp-collaborations .lp-collab-collaborations")
+    expect(_row(collabs, "PhY-research")).to_be_visible()
+    names = collabs.locator(".lp-grid-row").evaluate_all(
+        "rows => rows.sort((a, b) => a.getAttribute('aria-rowindex') - "
+        "b.getAttribute('aria-rowindex')).map(r => r.textContent)")
+    target = next(i for i, text in enumerate(names) if "PhY-research" in text)
+    collabs.locator(".lp-grid-row[tabindex='0']").focus()
+    _keys(nb, "Home", *["ArrowDown"] * target, "Enter")
+    nb.wait_kernel("print((session.collaboration or {}).get('name'))", "PhY-research")
+
+    # the tab list: ArrowRight to New task; the form: type, Enter submits
+    tabs.get_by_role("tab", name="Collaborations").focus()
+    _keys(nb, "ArrowRight")
+    expect(tabs.get_by_role("tab", name="New task")).to_have_attribute("aria-selected", "true")
+    assert "New task" in _focused(nb)
+    builder = nb.panel.locator(".lp-task-builder")
+    _function(nb, builder, "partial_average")
+    before = nb.kernel("print((session.last_task or {}).get('id'))")
+    _column_field(builder, "column_name").focus()
+    nb.page.keyboard.type("age")
+    nb.wait_kernel("print(dash.builder.argument_values.get('column_name'))", "age")
+    builder.get_by_role("button", name="Submit").focus()
+    _keys(nb, "Enter")  # the button, pressed with the keyboard
+    try:
+        nb.wait_kernel(f"print((session.last_task or {{}}).get('id') != {before})", "True",
+                       timeout=30)
+    except AssertionError:
+        state = nb.kernel("b = dash.builder\nprint(repr(b.message), b.field_errors, b.kwargs(), "
+                          "b.organizations, b.sending)")
+        raise AssertionError(f"Enter on Submit sent no task; builder: {state}; "
+                             f"focus: {_focused(nb)}") from None
+    task = int(nb.kernel("print(session.last_task['id'])"))
+    nb.wait_kernel(f"print(session.task({task})['status'])", "completed", timeout=60)
+
+    # the results: End in the tab list, the task list's row by Enter, a tab by arrows
+    tabs.get_by_role("tab", name="New task").focus()
+    _keys(nb, "End")
+    expect(tabs.get_by_role("tab", name="Results")).to_have_attribute("aria-selected", "true")
+    results = nb.panel.locator(".lp-results")
+    row = results.locator(f".lp-results-tasks .lp-grid-row[data-key='{task}']")
+    expect(row.locator(".lp-status")).to_have_text("completed", timeout=30_000)
+    results.locator(".lp-results-tasks .lp-grid-row[tabindex='0']").focus()
+    _keys(nb, "Home", "Enter")
+    nb.wait_kernel("print(dash.results.task_id)", task)
+    for org in v6["collaborations"]["PhY-research"]["organizations"]:
+        expect(_row(results.locator(".lp-tabpanel"), org)).to_be_visible()
+    results.get_by_role("tab", name="All organizations").focus()
+    _keys(nb, "ArrowRight")
+    nb.wait_kernel("print(dash.results.tab)", "1")
+    expect(results.get_by_role("tab", selected=True)).not_to_have_text("All organizations")
+    assert nb.page.evaluate("() => window.__mouse") == []
+    assert nb.kernel("print(session.logged_in)") == "True"  # no key reached the notebook
+    assert nb.evaluate("return panel.content.mode;") == "command"
 
 
 def test_server_text_is_never_html(notebook, platform, v6):
@@ -202,7 +311,7 @@ def test_server_text_is_never_html(notebook, platform, v6):
                 f"session.login('PhY24-rs1', {v6['users']['PhY24-rs1']['password']!r})\n"
                 "session.select('XSS-browser')"]
             nb = notebook(cells, name="xss.ipynb")
-            browser = nb.panel.locator(".lp-panel").first
+            browser = nb.panel.locator(".lp-collaborations")
             expect(browser.get_by_text(name, exact=True).first).to_be_visible()
             expect(browser.get_by_text("<b>bold</b>", exact=True)).to_be_visible()
             assert nb.page.evaluate("() => window.__pwned === undefined")
