@@ -26,13 +26,13 @@ export function tabRows(columns, rows, titles, index) {
 const FAILED = [
   { key: "error", label: "Error", wrap: true, width: "minmax(220px, 5fr)" },
   { key: "organization", label: "Organization", width: "minmax(140px, 2fr)" },
-  { key: "node", label: "Node", width: "minmax(120px, 2fr)" },
+  { key: "node", label: "Node", wrap: true, width: "minmax(120px, 2fr)" },
   { key: "status", label: "Status", kind: "status", width: "minmax(90px, 1fr)" },
 ];
 const FAILED_KEYS = ["id", "error", "organization", "node", "status", "task_id"];
 const TASKS = [
   { key: "id", label: "Task", kind: "number", width: "minmax(56px, 1fr)" },
-  { key: "name", label: "Name", width: "minmax(120px, 4fr)" },
+  { key: "name", label: "Name", wrap: true, width: "minmax(120px, 4fr)" },
   { key: "status", label: "Status", kind: "status", width: "minmax(100px, 2fr)" },
 ];
 
@@ -63,7 +63,8 @@ function render({ model, el: root }) {
   // -- the task list ---------------------------------------------------------------------
   const taskBox = el("div", { class: "lp-results-tasks" });
   const tasks = createGrid(taskBox, {
-    key: "id", columns: TASKS, selectable: "single", height: 170, label: "Tasks of the current collaboration",
+    key: "id", columns: TASKS, selectable: "single", height: 190, rowHeight: 40,
+    label: "Tasks of the current collaboration",
     emptyText: "No tasks in this collaboration (yet)",
     onActivate: (key) => { if (String(key) !== String(model.get("task_id"))) action(model, "show", { task: Number(key) }); },
   });
