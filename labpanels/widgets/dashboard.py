@@ -2,9 +2,10 @@
 
 One anywidget (``js/dashboard.js``) that holds the five panels as widget references
 (anywidget's ``WidgetTrait``: ``"anywidget:<model id>"`` on the wire) and draws the tabs
-itself; each panel is drawn by its own view inside them. So a saved notebook holds a
-dozen widget models, not the 150 of an ipywidgets layout, and the dashboard renders
-wherever anywidget does (JupyterLab, Notebook 7, voila, marimo).
+itself; each panel is drawn by its own view inside them (``host.getWidget``, anywidget
+0.11's composition API, which marimo implements too; the widget manager otherwise). So a
+saved notebook holds 12 widget models, not the 153 of the ipywidgets layout it replaces.
+Tested in JupyterLab (tests/browser); Notebook 7, voila and marimo not yet.
 """
 
 from __future__ import annotations
