@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import warnings
 
-from pathlib import Path
-
 import pytest
 
 from labpanels.widgets import assets
