@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import anywidget
+from ipywidgets import Widget
+from ipywidgets.widgets.widget import _instances
 from traitlets import HasTraits, Unicode
 
 from .common import friendly
@@ -281,9 +283,6 @@ def _close_tree(widget: Any, closed: list[Any]) -> None:
 
 def _close_parts(closed: list[Any]) -> None:
     """Close the Layout and Style widgets of ``closed`` widgets that no open widget uses."""
-    from ipywidgets import Widget
-    from ipywidgets.widgets.widget import _instances
-
     parts = {}
     for widget in closed:
         for name in ("layout", "style"):
