@@ -3,13 +3,10 @@
 // Submit. Python validates: field messages come back in `field_errors`, the status
 // line in `message`. Every click is an action message naming a panel method; Enter in
 // the form submits it and never reaches the notebook. Text is set with textContent.
+import { el } from "./lib/dom.js";
 
-function make(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+// an element with a class and text (textContent, never HTML)
+const make = (tag, className, text) => el(tag, className ? { class: className } : {}, text);
 
 let unique = 0;
 

@@ -5,15 +5,12 @@
 // is always written with textContent.
 import { createGrid } from "./lib/grid.js";
 import { createLogView, initializeLog, logStore } from "./logview.js";
+import { el } from "./lib/dom.js";
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"];
 
-function make(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+// an element with a class and text (textContent, never HTML)
+const make = (tag, className, text) => el(tag, className ? { class: className } : {}, text);
 
 let unique = 0;
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from traitlets import Bool, Int, List, Unicode
@@ -21,6 +21,7 @@ from ..errors import LabpanelsError
 from .assets import asset
 from .base import Panel
 from .common import follow_reachability, vantage6_session
+from .table import jsonable as _jsonable
 
 __all__ = ["ResultViewer", "error_lines", "frame_rows", "status_kind"]
 
@@ -54,23 +55,6 @@ def error_lines(lines: list[str], error: str) -> list[int]:
         if stripped[i] == error:
             return [i]
     return [i for i in reversed(range(len(lines))) if error in lines[i]][:1]
-
-
-def _jsonable(value: Any) -> Any:
-    """A cell as JSON: numbers, text, None (for NaN), lists and dicts of those."""
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return _jsonable(value.item())
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return str(value)
 
 
 def frame_rows(df: Any) -> tuple[list[str], list[list]]:

@@ -17,7 +17,8 @@ from traitlets import Bool, Dict, Int, List, Unicode
 from .assets import asset
 from .base import Panel
 
-__all__ = ["Table", "TableRows", "column", "rows_to_wire", "rows_from_wire", "wire_keys"]
+__all__ = ["Table", "TableRows", "column", "jsonable", "rows_to_wire", "rows_from_wire",
+           "wire_keys"]
 
 
 def column(key: str, label: str | None = None, kind: str = "text", width: str | None = None,
@@ -35,7 +36,9 @@ def column(key: str, label: str | None = None, kind: str = "text", width: str | 
     return spec
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A cell as JSON: numbers, text, None (for NaN and infinities), lists and dicts of
+    those; dates as ISO text, numpy scalars as Python numbers, anything else as text."""
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
@@ -43,11 +46,11 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
-        return _jsonable(value.item())
+        return jsonable(value.item())
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return str(value)
 
 
@@ -113,7 +116,7 @@ class TableRows:
 
     def set_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Replace every row."""
-        setattr(self.widget, self.name, [_jsonable(dict(r)) for r in rows])
+        setattr(self.widget, self.name, [jsonable(dict(r)) for r in rows])
 
     def update_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Change or add the given rows (matched by the key); the view redraws only them.
@@ -121,7 +124,7 @@ class TableRows:
         The full list is updated here without a change event (which would send every
         row again), so a view displayed later and a page reload still show current rows.
         """
-        changed = [_jsonable(dict(r)) for r in rows]
+        changed = [jsonable(dict(r)) for r in rows]
         if not changed:
             return
         current = list(self.rows)
