@@ -66,6 +66,8 @@ def _start_lab(notebooks: Path, port: int, info_file: Path, folder: Path):
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # widget messages without the ~40 ms delayed-ACK wait on the kernel websocket
+        "--ServerApp.jpserver_extensions={'labpanels.jupyter_nodelay': True}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--ServerApp.allow_root=True")

@@ -228,6 +228,8 @@ class LabServer:
                 "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                 "--LabApp.expose_app_in_browser=True",
+                # widget messages without the ~40 ms delayed-ACK wait (labpanels.jupyter_nodelay)
+                "--ServerApp.jpserver_extensions={'labpanels.jupyter_nodelay': True}",
             ]  # fmt: skip
             if hasattr(os, "geteuid") and os.geteuid() == 0:
                 cmd.append("--ServerApp.allow_root=True")
