@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 
@@ -27,7 +28,13 @@ def test_every_kernel_websocket_opens_with_nodelay(monkeypatch):
     assert jupyter_nodelay.nodelay_on_kernel_websockets() is True
     assert jupyter_nodelay.nodelay_on_kernel_websockets() is False  # once only
     handler = Recorder()
-    assert asyncio.run(KernelWebsocketHandler.open(handler, "k1")) == "opened"
+    returned: list[object] = []
+    # a thread of its own: earlier tests (Playwright's sync API) may leave a loop running here
+    opening = threading.Thread(target=lambda: returned.append(
+        asyncio.run(KernelWebsocketHandler.open(handler, "k1"))))
+    opening.start()
+    opening.join(10)
+    assert returned == ["opened"]
     assert handler.calls == [("nodelay", True), ("open", "k1")]
 
 
