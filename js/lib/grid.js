@@ -27,6 +27,7 @@ import { applyPatch, createFilter, sorterFor, windowRange } from "./rows.js";
 
 const OVERSCAN = 8;
 const DEFAULT_ROW_HEIGHT = 28;
+const SPARE_ROWS = 100; // row elements kept for reuse
 const DEFAULT_WIDTH = "minmax(80px, 1fr)";
 
 // ---- pure helpers --------------------------------------------------------------------
@@ -174,8 +175,16 @@ export function createGrid(container, options = {}) {
   let area = "rows";      // "rows" or "header": where the tab stop is
   let activeCol = 0;
   let drawn = new Map();  // key -> { el, row, index, sel }
-  let version = 0;        // bumps when columns change: every row element is rebuilt
+  let version = 0;        // bumps when every shown row must be drawn again ("3 min ago" aged)
+  let shape = 0;          // bumps when columns or row options change: row elements are rebuilt
   let destroyed = false;
+  // The geometry a draw needs, kept so that a keystroke or a patch never forces a layout:
+  // the scroll position (read when the user scrolls), the box's and the header's heights
+  // (read by a ResizeObserver, when layout is already done).
+  let scrollTop = 0;
+  let boxHeight = 0;
+  let headerHeight = 0;
+  const spare = [];       // row elements no longer shown, reused before new ones are made
   const filter = createFilter((row) => columns.map((c) => cellText(c, row[c.key])));
 
   const header = el("div", { class: "lp-grid-header", role: "row", "aria-rowindex": "1" });
@@ -205,6 +214,7 @@ export function createGrid(container, options = {}) {
     const minWidth = `${columnsMinWidth(columns)}px`;
     inner.style.minWidth = minWidth;
     header.style.gridTemplateColumns = template;
+    root.style.setProperty("--lp-grid-template", template); // every row's columns
     scroller.setAttribute("aria-colcount", String(columns.length));
     header.replaceChildren(...columns.map((column, i) => {
       const sorted = column.key === sortBy;
@@ -282,64 +292,101 @@ export function createGrid(container, options = {}) {
   }
 
   function viewportHeight() {
-    const h = scroller.clientHeight || o.height;
-    return Math.max(0, h - (header.offsetHeight || rowHeight()));
+    const h = boxHeight || o.height;
+    return Math.max(0, h - (headerHeight || rowHeight()));
   }
 
-  function rowElement(row, index) {
-    const k = keyOf(row);
-    const isSel = sel(k);
+  // The scroll position the browser will have once the body's new height is laid out
+  // (it clamps a position past the end), computed rather than read.
+  function clampedScrollTop() {
+    const most = Math.max(0, view.length * rowHeight() - viewportHeight());
+    return Math.min(scrollTop, most);
+  }
+
+  function measure() {
+    boxHeight = scroller.clientHeight;
+    headerHeight = header.offsetHeight;
+    scrollTop = scroller.scrollTop;
+  }
+
+  function rowClassName(row, isSel) {
     let cls = "lp-grid-row lp-table-row";
     if (isSel) cls += " lp-selected";
     if (row._class) cls += " " + String(row._class).split(/\s+/).filter(Boolean).map((c) => `lp-row-${c}`).join(" ");
     if (o.rowClass) { const extra = o.rowClass(row); if (extra) cls += ` ${extra}`; }
-    const line = el("div", {
-      class: cls, role: "row", tabindex: "-1", "aria-rowindex": String(index + 2),
-      "aria-selected": o.selectable === "none" ? null : String(isSel),
-      dataset: { key: String(k) },
-    });
-    line.style.gridTemplateColumns = columnTemplate(columns);
-    line.style.transform = `translateY(${index * rowHeight()}px)`;
-    line.style.height = `${rowHeight()}px`;
-    const now = Date.now();
+    return cls;
+  }
+
+  // Fill a cell with a row's value: a status pill (word and colour) or plain text.
+  function fillCell(cell, column, value, now) {
+    const text = cellText(column, value, now);
+    const title = (column.kind || "text") === "ago" && value ? String(value) : text;
+    if (cell.title !== title) cell.title = title;
+    if (column.kind === "status") {
+      const pill = cell.firstElementChild;
+      if (!text) { if (pill) cell.replaceChildren(); return; }
+      const cls = `lp-status lp-status-${statusClass(value)}`;
+      if (pill && pill.textContent === text && pill.className === cls) return;
+      cell.replaceChildren(el("span", { class: cls, dataset: { statusKind: statusKind(value) } }, text));
+    } else if (cell.textContent !== text) {
+      cell.textContent = text;
+    }
+  }
+
+  function newRowElement() {
+    const line = el("div", { class: "lp-grid-row", role: "row", tabindex: "-1" });
     columns.forEach((column, i) => {
-      const value = row[column.key];
-      const text = cellText(column, value, now);
-      const kind = column.kind || "text";
-      const cell = el("div", {
-        class: `lp-grid-cell lp-grid-${kind}${column.wrap ? " lp-grid-wrap" : ""}`, role: "gridcell",
-        "aria-colindex": String(i + 1), dataset: { column: column.key },
-        title: kind === "ago" && value ? String(value) : text,
-      });
-      if (kind === "status") {
-        if (text) {
-          cell.append(el("span", {
-            class: `lp-status lp-status-${statusClass(value)}`, dataset: { statusKind: statusKind(value) },
-          }, text));
-        }
-      } else {
-        cell.textContent = text;
-      }
-      line.append(cell);
+      line.append(el("div", {
+        class: `lp-grid-cell lp-grid-${column.kind || "text"}${column.wrap ? " lp-grid-wrap" : ""}`,
+        role: "gridcell", "aria-colindex": String(i + 1), dataset: { column: column.key },
+      }));
     });
+    line.lpShape = shape;
+    return line;
+  }
+
+  // The element of a row at `index`: `line` (or a spare one of the same columns) refilled,
+  // or a new one.
+  function rowElement(row, index, line = null) {
+    while (!line && spare.length) {
+      const candidate = spare.pop();
+      if (candidate.lpShape === shape) line = candidate;
+    }
+    if (!line) line = newRowElement();
+    const k = keyOf(row);
+    const isSel = sel(k);
+    const cls = rowClassName(row, isSel);
+    if (line.className !== cls) line.className = cls;
+    line.setAttribute("aria-rowindex", String(index + 2));
+    if (o.selectable === "none") line.removeAttribute("aria-selected");
+    else line.setAttribute("aria-selected", String(isSel));
+    line.dataset.key = String(k);
+    line.style.transform = `translateY(${index * rowHeight()}px)`;
+    const now = Date.now();
+    const cells = line.children;
+    columns.forEach((column, i) => fillCell(cells[i], column, row[column.key], now));
     return line;
   }
 
   function draw() {
     if (destroyed) return;
-    const { first, last } = windowRange(scroller.scrollTop, viewportHeight(), rowHeight(), view.length, OVERSCAN);
+    const { first, last } = windowRange(clampedScrollTop(), viewportHeight(), rowHeight(), view.length, OVERSCAN);
     const wanted = new Map();
     for (let i = first; i < last; i++) wanted.set(String(keyOf(view[i])), i);
     const ai = activeIndex();
     if (ai >= 0) wanted.set(String(activeKey), ai); // the tab stop always exists
     for (const [k, entry] of drawn) {
-      if (!wanted.has(k)) { entry.el.remove(); drawn.delete(k); }
+      if (wanted.has(k)) continue;
+      drawn.delete(k);
+      if (entry.el.contains(document.activeElement)) { entry.el.remove(); continue; }
+      spare.push(entry.el); // detached below, unless reused first
     }
     for (const [k, i] of wanted) {
       const row = view[i];
       const isSel = sel(k);
       const entry = drawn.get(k);
-      if (entry && entry.row === row && entry.sel === isSel && entry.version === version) {
+      if (entry && entry.row === row && entry.sel === isSel && entry.version === version
+          && entry.el.lpShape === shape) {
         if (entry.index !== i) {
           entry.el.style.transform = `translateY(${i * rowHeight()}px)`;
           entry.el.setAttribute("aria-rowindex", String(i + 2));
@@ -347,16 +394,25 @@ export function createGrid(container, options = {}) {
         }
         continue;
       }
-      const line = rowElement(row, i);
-      if (entry) {
+      if (entry && entry.el.lpShape === shape) {  // refilled: the focus stays on it
+        rowElement(row, i, entry.el);
+        drawn.set(k, { el: entry.el, row, index: i, sel: isSel, version });
+        continue;
+      }
+      if (entry) {  // other columns: a new element in its place
+        const line = rowElement(row, i);
         const hadFocus = entry.el.contains(document.activeElement);
         entry.el.replaceWith(line);
         if (hadFocus) line.focus({ preventScroll: true });
-      } else {
-        body.append(line);
+        drawn.set(k, { el: line, row, index: i, sel: isSel, version });
+        continue;
       }
+      const line = rowElement(row, i);
+      if (line.parentNode !== body) body.append(line);
       drawn.set(k, { el: line, row, index: i, sel: isSel, version });
     }
+    for (const line of spare) if (line.parentNode) line.remove();
+    if (spare.length > SPARE_ROWS) spare.length = SPARE_ROWS;
     keepDomOrder();
     updateTabStop();
     root.dataset.drawnRows = String(drawn.size);
@@ -391,8 +447,9 @@ export function createGrid(container, options = {}) {
     const rh = rowHeight();
     const h = viewportHeight();
     const top = i * rh;
-    if (top < scroller.scrollTop) scroller.scrollTop = top;
-    else if (top + rh > scroller.scrollTop + h) scroller.scrollTop = top + rh - h;
+    const now = clampedScrollTop();
+    if (top < now) scroller.scrollTop = scrollTop = top;
+    else if (top + rh > now + h) scroller.scrollTop = scrollTop = top + rh - h;
   }
 
   function focusIndex(i) {
@@ -499,7 +556,7 @@ export function createGrid(container, options = {}) {
   function onScroll() {
     if (scheduled) return;
     scheduled = true;
-    requestAnimationFrame(() => { scheduled = false; draw(); });
+    requestAnimationFrame(() => { scheduled = false; scrollTop = scroller.scrollTop; draw(); });
   }
 
   scroller.addEventListener("keydown", onKeyDown);
@@ -508,8 +565,9 @@ export function createGrid(container, options = {}) {
   scroller.addEventListener("scroll", onScroll, { passive: true });
   let resize = null;
   if (typeof ResizeObserver !== "undefined") {
-    resize = new ResizeObserver(() => draw());
+    resize = new ResizeObserver(() => { measure(); draw(); });
     resize.observe(scroller);
+    resize.observe(header);
   }
   // "3 min ago" grows old: redraw the visible rows (and forget their filter text)
   const tick = setInterval(() => {
@@ -517,13 +575,14 @@ export function createGrid(container, options = {}) {
     filter.forget();
     version++;
     draw();
+    primeFilter();
   }, 30000);
 
   // -- API ------------------------------------------------------------------------------------
   function setColumns(next) {
     columns = (next || []).slice();
     filter.forget();
-    version++;
+    shape++;
     drawHeader();
     recompute();
   }
@@ -532,6 +591,22 @@ export function createGrid(container, options = {}) {
     rows = (next || []).slice();
     sortedCache = null;
     recompute();
+    primeFilter();
+  }
+
+  // Make every row's search text while the page is idle, so the first keystroke in a
+  // filter box costs no more than the next ones.
+  let priming = null;
+  function primeFilter() {
+    const idle = globalThis.requestIdleCallback;
+    if (!idle || priming !== null) return;
+    let i = 0;
+    const step = (deadline) => {
+      const list = rows;
+      while (i < list.length && deadline.timeRemaining() > 1) filter.prime(list[i++]);
+      priming = i < list.length && !destroyed ? idle(step) : null;
+    };
+    priming = idle(step);
   }
 
   // Replace rows with the same key, add the others at the end. Rows whose sort value
@@ -549,6 +624,7 @@ export function createGrid(container, options = {}) {
       if (sortBy && rows[i][sortBy] !== row[sortBy]) resort = true;
     }
     rows = applyPatch(rows, changed, o.key); // a new array: the old sort is stale only if resort
+    for (const row of changed) filter.prime(row);
     if (resort || !sortedCache) {
       sortedCache = null;
     } else {
@@ -597,7 +673,7 @@ export function createGrid(container, options = {}) {
     const redraw = "rowHeight" in next || "selectable" in next || "rowClass" in next;
     Object.assign(o, next);
     applyOptions();
-    if (redraw) { version++; recompute(); } else if ("emptyText" in next) recompute(); else draw();
+    if (redraw) { shape++; recompute(); } else if ("emptyText" in next) recompute(); else draw();
   }
 
   function focus() {
@@ -608,6 +684,7 @@ export function createGrid(container, options = {}) {
   function destroy() {
     destroyed = true;
     clearInterval(tick);
+    if (priming !== null && globalThis.cancelIdleCallback) globalThis.cancelIdleCallback(priming);
     if (resize) resize.disconnect();
     root.remove();
   }
@@ -615,7 +692,8 @@ export function createGrid(container, options = {}) {
   applyOptions();
   drawHeader();
   recompute();
-  requestAnimationFrame(draw); // the real height is known once the grid is in the page
+  primeFilter();
+  requestAnimationFrame(() => { measure(); draw(); }); // the real sizes, once in the page
 
   return {
     element: root,

@@ -102,6 +102,16 @@ describe("filtering", () => {
     filter.apply(patched, "d");
     assert.equal(calls, 7);
   });
+  test("prime() makes a row's text ahead of time: apply() then reads no row", () => {
+    let calls = 0;
+    const filter = createFilter((r) => { calls++; return r.name; });
+    rows.forEach((row) => filter.prime(row));
+    assert.equal(calls, 3);
+    filter.prime(rows[0]);
+    assert.equal(calls, 3);
+    assert.deepEqual(ids(filter.apply(rows, "ALPHA")), [1]);
+    assert.equal(calls, 3);
+  });
   test("kept text is what the row read when first seen (forget() refreshes it)", () => {
     let suffix = "3 min ago";
     const filter = createFilter((r) => [r.name, suffix]);
