@@ -3,7 +3,7 @@
 // click, or Enter/Space on its row) sends the action "select"; the Refresh button
 // "refresh". Node and collaboration rows change by patch messages, applied to the
 // model in initialize() so every view agrees. Server text is always textContent.
-import { button, el, icon } from "./lib/dom.js";
+import { button, el, icon, uniqueId } from "./lib/dom.js";
 import { createGrid, patchRowsFromWire, patchWire, rowsFromWire } from "./lib/grid.js";
 
 const TABLES = {
@@ -12,10 +12,9 @@ const TABLES = {
   nodes: { trait: "node_rows", title: "Nodes", selectable: "none", sortBy: "organization", filter: true },
 };
 
-let views = 0;
 
 function render({ model, el: host }) {
-  const id = `lp-collab-${++views}`;
+  const id = uniqueId("lp-collab");
   const action = (name, args = {}) => model.send({ type: "action", name, args });
   const refresh = button("Refresh", "refresh", () => action("refresh"), { class: "lp-button lp-collab-refresh" });
   const summary = el("p", { class: "lp-collab-summary", "aria-live": "polite" });

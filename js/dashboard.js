@@ -5,7 +5,7 @@
 // child's view. Every child is drawn once, when the dashboard is drawn, so hidden tabs
 // keep following the session.
 
-import { el } from "./lib/dom.js";
+import { el, uniqueId } from "./lib/dom.js";
 
 // tab index -> the child traits drawn in that tab, with a heading before some
 const LAYOUT = [
@@ -15,7 +15,6 @@ const LAYOUT = [
   [["results"]],
 ];
 
-let counter = 0;
 
 async function drawChild(model, host, ref, target, signal) {
   if (typeof ref !== "string" || !ref) return;
@@ -42,7 +41,7 @@ async function drawChild(model, host, ref, target, signal) {
 }
 
 function render({ model, el: root, host, signal }) {
-  const uid = `lp-dashboard-${++counter}`;
+  const uid = uniqueId("lp-dashboard");
   root.classList.add("lp-theme", "lp-dashboard");
   const tablist = el("div", { role: "tablist", class: "lp-dash-tabs", "aria-label": "vantage6" });
   const panels = LAYOUT.map((parts, i) => el("div", {

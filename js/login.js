@@ -5,13 +5,13 @@
 // Keyboard: Enter in any field submits the form (the keydown is stopped here, so
 // JupyterLab's notebook does not take it); Escape empties the password and the code.
 
-let uid = 0;
+import { uniqueId } from "./lib/dom.js";
 
 function field(labelText, input) {
   const box = document.createElement("div");
   box.className = "lp-login-field";
   const label = document.createElement("label");
-  input.id = `lp-login-${++uid}`;
+  input.id = uniqueId("lp-login");
   label.htmlFor = input.id;
   label.textContent = labelText;
   box.append(label, input);

@@ -3,15 +3,14 @@
 // Submit. Python validates: field messages come back in `field_errors`, the status
 // line in `message`. Every click is an action message naming a panel method; Enter in
 // the form submits it and never reaches the notebook. Text is set with textContent.
-import { el } from "./lib/dom.js";
+import { el, uniqueId } from "./lib/dom.js";
 
 // an element with a class and text (textContent, never HTML)
 const make = (tag, className, text) => el(tag, className ? { class: className } : {}, text);
 
-let unique = 0;
 
 function render({ model, el }) {
-  const id = `lp-ob-${++unique}`;
+  const id = uniqueId("lp-ob");
   const act = (name, args = {}, buffers) => model.send({ type: "action", name, args }, undefined, buffers);
   const root = make("form", "lp-theme lp-osparc-builder");
   root.noValidate = true;

@@ -5,14 +5,13 @@
 // is always written with textContent.
 import { createGrid } from "./lib/grid.js";
 import { createLogView, initializeLog, logStore } from "./logview.js";
-import { el } from "./lib/dom.js";
+import { el, uniqueId } from "./lib/dom.js";
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"];
 
 // an element with a class and text (textContent, never HTML)
 const make = (tag, className, text) => el(tag, className ? { class: className } : {}, text);
 
-let unique = 0;
 
 const OUTPUT_COLUMNS = [
   { key: "name", label: "Output", width: "minmax(90px, 1fr)" },
@@ -44,7 +43,7 @@ function initialize({ model }) {
 }
 
 function render({ model, el }) {
-  const id = `lp-ov-${++unique}`;
+  const id = uniqueId("lp-ov");
   const act = (name, args = {}) => model.send({ type: "action", name, args });
   const root = make("div", "lp-theme lp-osparc-viewer");
   el.append(root);

@@ -4,7 +4,7 @@
 // what is clicked goes back as an action naming one of its public methods. Server text
 // is always set as text, never parsed as HTML.
 
-import { el, button } from "./lib/dom.js";
+import { el, button, uniqueId } from "./lib/dom.js";
 import { createGrid } from "./lib/grid.js";
 
 function action(model, name, args = {}) {
@@ -54,10 +54,9 @@ function objects(names, lists, extra = {}) {
   });
 }
 
-let counter = 0;
 
 function render({ model, el: root }) {
-  const uid = `lp-results-${++counter}`;
+  const uid = uniqueId("lp-results");
   root.classList.add("lp-theme", "lp-results");
 
   // -- the task list ---------------------------------------------------------------------

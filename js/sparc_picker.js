@@ -3,18 +3,17 @@
 // version, its files (filetree.js: a keyboard tree with ticks), and a download with
 // progress and Cancel. Python keeps the state; every click is an action message naming
 // a public method of the panel. Server text is always written with textContent.
-import { el, icon } from "./lib/dom.js";
+import { el, icon, uniqueId } from "./lib/dom.js";
 import { createGrid, rowsFromWire } from "./lib/grid.js";
 import { createFileTree, initializeTree } from "./filetree.js";
 
-let unique = 0;
 
 function initialize({ model }) {
   return initializeTree(model);
 }
 
 function render({ model, el: host }) {
-  const id = `lp-sp-${++unique}`;
+  const id = uniqueId("lp-sp");
   const act = (name, args = {}) => model.send({ type: "action", name, args });
   const root = el("div", { class: "lp-theme lp-sparc-picker" });
   host.append(root);

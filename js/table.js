@@ -3,13 +3,12 @@
 // holds only the changed rows and is applied to the model in initialize(), so every
 // view of the table (also one drawn later) shows it; each view then redraws only those
 // rows. Every cell is text (textContent), never HTML.
-import { el, icon } from "./lib/dom.js";
+import { el, icon, uniqueId } from "./lib/dom.js";
 import { createGrid, patchRowsFromWire, patchWire, rowsFromWire } from "./lib/grid.js";
 
-let tables = 0;
 
 function render({ model, el: host }) {
-  const id = `lp-table-${++tables}`;
+  const id = uniqueId("lp-table");
   const filter = el("input", {
     type: "search", id: `${id}-filter`, class: "lp-table-filter", placeholder: "Filter…",
     autocomplete: "off", spellcheck: "false", value: model.get("filter_text"),

@@ -4,9 +4,8 @@
 // Submit is disabled), the code view and the status line. Enter in the form submits it
 // (the keydown is stopped so JupyterLab's notebook does not take it). Server text
 // (organization names, function descriptions) is always set as text.
-import { el } from "./lib/dom.js";
+import { el, uniqueId } from "./lib/dom.js";
 
-let uid = 0;
 
 function action(model, name, args = {}) {
   try {
@@ -18,7 +17,7 @@ function action(model, name, args = {}) {
 }
 
 function render({ model, el: root }) {
-  const id = `lp-tb-${++uid}`;
+  const id = uniqueId("lp-tb");
   root.classList.add("lp-theme", "lp-panel", "lp-task-builder");
   const pending = new Map(); // field -> timer of a value typed but not sent yet
 

@@ -11,6 +11,14 @@ const SVG = "http://www.w3.org/2000/svg";
 // sets a boolean attribute (""), false/null/undefined leaves it out; anything else is
 // set with setAttribute. Children: nodes, strings (text nodes), numbers, arrays of
 // them; null/undefined/false are skipped.
+// An id that no other element of the page has. Every view is bundled with its own copy of
+// this module, and a page may hold many panels (in a document, not a shadow root, ids
+// are shared), so the counter lives on the page's global object, not in the module.
+export function uniqueId(prefix) {
+  globalThis.__labpanelsIds = (globalThis.__labpanelsIds || 0) + 1;
+  return `${prefix}-${globalThis.__labpanelsIds}`;
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   setAttrs(node, attrs);

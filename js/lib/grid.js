@@ -21,7 +21,7 @@
 // The pure parts (moveIndex, nextSelection, cellText, columnTemplate, columnsMinWidth)
 // are exported for node tests; createGrid needs a DOM.
 
-import { el, icon } from "./dom.js";
+import { el, icon, uniqueId } from "./dom.js";
 import { formatBytes, formatNumber, relativeTime, statusClass, statusKind } from "./format.js";
 import { applyPatch, createFilter, sorterFor, windowRange } from "./rows.js";
 
@@ -150,7 +150,6 @@ export function patchWire(wire, keys, lists, key) {
 
 // ---- the component -------------------------------------------------------------------
 
-let gridCount = 0;
 
 export function createGrid(container, options = {}) {
   const o = {
@@ -158,7 +157,7 @@ export function createGrid(container, options = {}) {
     height: 300, emptyText: "Nothing to show", label: "", sortBy: "", sortDesc: false, filter: "",
     rowClass: null, onSelect: null, onSort: null, onActivate: null, onChange: null, ...options,
   };
-  const id = `lp-grid-${++gridCount}`;
+  const id = uniqueId("lp-grid");
   let columns = o.columns.slice();
   let rows = o.rows.slice();
   let selected = o.selected.slice();
