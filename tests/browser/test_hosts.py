@@ -1,10 +1,12 @@
-"""Every panel in the hosts other than JupyterLab: Notebook 7, voila and marimo.
+"""Every panel, and a researcher's three flows, in JupyterLab's dark theme, Notebook 7,
+voila and marimo (JupyterLab's light theme: the other browser tests).
 
-One page per host shows all twelve panels (no vantage6 server: a logged-out
-Vantage6Session on an unreachable URL; the SPARC and o²S²PARC panels on the local
-emulator). The test checks that each panel's ``.lp-theme`` root is drawn and visible and
-that the page logged no console error, then makes one round trip through the comm
-(a search in the DatasetPicker, or the LoginPanel's form submitted with Enter).
+One page per host shows all twelve panels: the dashboard on the local vantage6 server,
+the other vantage6 panels logged out (a session on an unreachable URL), the SPARC and
+o²S²PARC panels on the local emulator. The test checks that each panel's ``.lp-theme``
+root is drawn and visible, then walks the flows of ``flows.py`` by the page alone: log in,
+choose a collaboration, submit ``partial_average`` and read its results; pick and
+download two files; run the sleeper and read its outputs; and fails on any console error.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import re
 import textwrap
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
 
+from .flows import SETUP as FLOW_SETUP
+from .flows import Researcher, sleeper_flow, sparc_flow, vantage6_flow
 from .hosts import PageLog, start_marimo, start_notebook7, start_voila, write_notebook
+from .test_a11y_contrast import THEME
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.platform]
 
 #: panel -> the class of its view's root (each root also has ``lp-theme``)
 ROOTS = {
@@ -40,20 +46,14 @@ ROOTS = {
 #: a vantage6 server nobody listens on: the panels stay logged out, a login is refused
 NOWHERE = "http://127.0.0.1:9/api"
 
-SETUP = f"""\
-import os
-from labpanels import OsparcSession, PennsieveSession
-from labpanels.vantage6 import Vantage6Session
+SETUP = FLOW_SETUP + f"""\
 from labpanels.widgets import (
-    CollaborationBrowser, DatasetPicker, JobBuilder, JobProgress, LoginPanel,
-    NodeStatusTable, OsparcJobProgress, OsparcResultViewer, ResultViewer, Table,
-    TaskBuilder, Vantage6Dashboard,
+    CollaborationBrowser, JobProgress, LoginPanel, NodeStatusTable, ResultViewer, Table,
+    TaskBuilder,
 )
 from labpanels.widgets.table import column
 
 v6 = Vantage6Session({NOWHERE!r}, live=False)
-osparc = OsparcSession()  # host, key and secret from the OSPARC_API_* variables
-pennsieve = PennsieveSession(os.environ["LP_PENNSIEVE_URL"])
 table = Table(columns=[column("name", "Name"), column("size", "Size")], selectable="none",
               height=160)
 table.set_rows({{"id": i, "name": f"row {{i}}", "size": i * 10}} for i in range(5))
@@ -64,7 +64,7 @@ panels = {{
     "TaskBuilder": TaskBuilder(v6),
     "JobProgress": JobProgress(v6),
     "ResultViewer": ResultViewer(v6),
-    "Vantage6Dashboard": Vantage6Dashboard(v6),
+    "Vantage6Dashboard": Vantage6Dashboard(researcher),
     "DatasetPicker": DatasetPicker(pennsieve),
     "JobBuilder": JobBuilder(osparc),
     "OsparcJobProgress": OsparcJobProgress(osparc),
@@ -94,6 +94,21 @@ TOP_ROOTS = """() => {
   };
   return all.filter((e) => !inside(e)).map((e) => ({cls: e.className,
     w: e.getBoundingClientRect().width, h: e.getBoundingClientRect().height}));
+}"""
+
+
+#: ids that two elements of the panels share within one document or shadow root
+DUPLICATE_IDS = """() => {
+  const repeated = [];
+  const scan = (root) => {
+    const seen = new Set();
+    for (const e of root.querySelectorAll('.lp-theme [id]')) {
+      if (seen.has(e.id)) repeated.push(e.id); else seen.add(e.id);
+    }
+    for (const e of root.querySelectorAll('*')) if (e.shadowRoot) scan(e.shadowRoot);
+  };
+  scan(document);
+  return repeated;
 }"""
 
 
@@ -127,10 +142,40 @@ NB7_OWN_ERRORS = (r"^TypeError: Cannot read properties of undefined \(reading 's
                   r"[\s\S]*static/notebook/notebook_core\.",)
 
 
-def _env(emulator) -> dict[str, str]:
+def _env(emulator, v6: dict) -> dict[str, str]:
     key, secret = emulator.credentials
     return {"OSPARC_API_HOST": emulator.osparc_url, "OSPARC_API_KEY": key,
-            "OSPARC_API_SECRET": secret, "LP_PENNSIEVE_URL": emulator.pennsieve_url}
+            "OSPARC_API_SECRET": secret, "LP_PENNSIEVE_URL": emulator.pennsieve_url,
+            "LP_V6_URL": v6["url"]}
+
+
+USER = "PhY24-rs1"
+
+#: what the dashboard, the picker and the o²S²PARC panels show, as text (for a failure)
+SHOWN_TEXT = """() => ['.lp-dashboard', '.lp-sparc-picker', '.lp-osparc-viewer'].map((cls) => {
+  const e = document.querySelector(cls);
+  return `${cls}: ${e ? e.innerText.replace(/\\s+/g, ' ').slice(0, 1500) : 'not in the page'}`;
+}).join('\\n')"""
+
+
+def _researcher(v6: dict) -> Researcher:
+    return Researcher(USER, v6["users"][USER]["password"],
+                      tuple(v6["collaborations"]["PhY-research"]["organizations"]))
+
+
+def _flows(page, v6: dict, folder, host: str) -> None:
+    """The three flows, each failing with the host's name in its message."""
+    for name, flow in (("vantage6", lambda: vantage6_flow(page, _researcher(v6))),
+                       ("SPARC", lambda: sparc_flow(page, str(folder / "downloads"))),
+                       ("sleeper", lambda: sleeper_flow(page))):
+        try:
+            flow()
+        except (AssertionError, PlaywrightTimeout) as exc:
+            shown = page.evaluate(SHOWN_TEXT)
+            raise AssertionError(f"{host}, {name} flow: {exc}\nthe panels show:\n{shown}"
+                                 ) from None
+    downloaded = sorted(p.name for p in (folder / "downloads").rglob("*") if p.is_file())
+    assert downloaded == ["README.md", "subjects.csv"], downloaded
 
 
 def _jupyter_cells() -> list[str]:
@@ -153,6 +198,8 @@ def _check_roots(page, host: str, timeout: float = 60.0) -> list[dict]:
         assert found, f"{host}: no .{cls} root for {name}: {roots}"
         assert all(r["w"] > 0 and r["h"] > 0 for r in found), f"{host}: {name} empty: {found}"
     assert len([r for r in roots if "lp-table" in r["cls"].split()]) == 2
+    # a label finds its input by id: no id repeats within a document or a shadow root
+    assert page.evaluate(DUPLICATE_IDS) == [], f"{host}: ids used twice"
     for cls in set(ROOTS.values()):
         expect(page.locator(f".lp-theme.{cls}").first).to_be_visible()
     return roots
@@ -163,17 +210,6 @@ def _check_dashboard(page, host: str) -> None:
     dash = page.locator(".lp-dashboard").first
     expect(dash.get_by_role("tab")).to_have_count(4)
     expect(dash.locator(".lp-theme.lp-login")).to_be_visible()
-
-
-def _search_picker(page) -> None:
-    """One comm round trip: Enter in the picker's search box lists the emulator's datasets."""
-    picker = page.locator(".lp-sparc-picker").first
-    query = picker.get_by_label("Search", exact=True)
-    query.fill("voltage traces")
-    query.press("Enter")
-    grid = picker.get_by_role("grid", name="Datasets")
-    expect(grid.locator(".lp-grid-row", has_text="Large-scale intracellular voltage").first
-           ).to_be_visible(timeout=30_000)
 
 
 def _login_refused(page) -> None:
@@ -205,10 +241,22 @@ def page(browser):
         context.close()
 
 
-def test_notebook7_shows_every_panel(page, emulator, tmp_path):
+def test_jupyterlab_dark_every_panel_and_flows(notebook, emulator, v6, tmp_path):
+    nb = notebook(_jupyter_cells(), name="panels-dark.ipynb", env=_env(emulator, v6))
+    assert nb.evaluate(THEME, "JupyterLab Dark", timeout=20) == "JupyterLab Dark"
+    try:
+        _check_roots(nb.page, "JupyterLab dark")
+        _check_dashboard(nb.page, "JupyterLab dark")
+        _flows(nb.page, v6, tmp_path, "JupyterLab dark")
+        nb.screenshot("dark-theme-dashboard", nb.page.locator(".lp-dashboard").first)
+    finally:
+        nb.evaluate(THEME, "JupyterLab Light", timeout=20)
+
+
+def test_notebook7_every_panel_and_flows(page, emulator, v6, tmp_path):
     root = tmp_path / "root"
     write_notebook(root / "panels.ipynb", _jupyter_cells())
-    server = start_notebook7(tmp_path / "nb7", root, env=_env(emulator))
+    server = start_notebook7(tmp_path / "nb7", root, env=_env(emulator, v6))
     try:
         log = PageLog().attach(page)
         page.goto(server.url("/notebooks/panels.ipynb"), wait_until="domcontentloaded")
@@ -222,20 +270,21 @@ def test_notebook7_shows_every_panel(page, emulator, tmp_path):
         _check_roots(page, "Notebook 7")
         _check_dashboard(page, "Notebook 7")
         _login_refused(page)  # Enter submits the form in Notebook 7 too
+        _flows(page, v6, tmp_path, "Notebook 7")
         _assert_clean(log, "Notebook 7", NB7_OWN_ERRORS)
     finally:
         server.stop()
 
 
-def test_voila_shows_every_panel(page, emulator, tmp_path):
+def test_voila_every_panel_and_flows(page, emulator, v6, tmp_path):
     nb = write_notebook(tmp_path / "app" / "panels.ipynb", _jupyter_cells())
-    server = start_voila(tmp_path / "voila", nb, env=_env(emulator))
+    server = start_voila(tmp_path / "voila", nb, env=_env(emulator, v6))
     try:
         log = PageLog().attach(page)
         page.goto(server.url("/"), wait_until="domcontentloaded", timeout=90_000)
         _check_roots(page, "voila", timeout=90)
         _check_dashboard(page, "voila")
-        _search_picker(page)
+        _flows(page, v6, tmp_path, "voila")
         _assert_clean(log, "voila", VOILA_OWN_ERRORS)
     finally:
         server.stop()
@@ -253,17 +302,17 @@ def _marimo_app() -> str:
     )
 
 
-def test_marimo_shows_every_panel(page, emulator, tmp_path):
+def test_marimo_every_panel_and_flows(page, emulator, v6, tmp_path):
     app = tmp_path / "app" / "panels.py"
     app.parent.mkdir(parents=True)
     app.write_text(_marimo_app(), encoding="utf-8")
-    server = start_marimo(tmp_path / "marimo", app, env=_env(emulator))
+    server = start_marimo(tmp_path / "marimo", app, env=_env(emulator, v6))
     try:
         log = PageLog().attach(page)
         page.goto(server.url("/"), wait_until="domcontentloaded", timeout=60_000)
         _check_roots(page, "marimo")
         _check_dashboard(page, "marimo")
-        _search_picker(page)
+        _flows(page, v6, tmp_path, "marimo")
         _assert_clean(log, "marimo")
     finally:
         server.stop()
