@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from .common import Settings, Signer, base_url, s3_error
-from .jobs import SOLVERS, FileStore, Job, JobRunner, Port, Solver
+from .jobs import SOLVERS, FileStore, Job, JobRunner, Port, Solver, seed_past_jobs
 
 __all__ = ["OsparcService"]
 
@@ -37,6 +37,7 @@ SHA256 = re.compile(r"^[a-fA-F0-9]{64}$")
 FILES_BUCKET = "simcore-api-files"
 UPLOADS_BUCKET = "simcore-api-uploads"
 LOGS_BUCKET = "simcore-api-logs"
+STUDY_LOGS_BUCKET = "simcore-api-study-logs"
 
 
 def error(status: int, *messages: str, headers: dict | None = None) -> JSONResponse:
@@ -67,6 +68,12 @@ class OsparcService:
         self.solvers: list[Solver] = list(SOLVERS)
         self.faults: list[dict] = []
         self.streaming: set[str] = set()  # jobs whose log stream is being read
+        from .studies import StudyService, seed_studies  # studies.py imports this module
+
+        self.studies = StudyService(self, self.runner)
+        for study in seed_studies(self.store, self.solvers):
+            self.studies.add(study)
+        seed_past_jobs(self.runner, self.solvers)
         self.profile = {
             "id": 1,
             "first_name": "Ada",
@@ -703,6 +710,11 @@ class OsparcService:
                     "Content-Disposition": f'attachment; filename="{stored.filename}"',
                 },
             )
+        if bucket == STUDY_LOGS_BUCKET:
+            text = self.studies.log_text(unquote(key))
+            if text is None:
+                return None
+            return Response(text, media_type="text/plain; charset=utf-8")
         if bucket == LOGS_BUCKET:
             job = self.runner.jobs.get(key.split("/", 1)[0])
             if job is None or job.log_zip is None:
@@ -739,5 +751,6 @@ class OsparcService:
             Route("/v0/me", self._guard(self.me), methods=["GET", "PUT"]),
             Route("/v0/files{rest:path}", self._guard(self.files_endpoint), methods=every),
             Route("/v0/solvers{rest:path}", self._guard(self.solvers_endpoint), methods=every),
+            Route("/v0/studies{rest:path}", self._guard(self.studies.endpoint), methods=every),
             Route("/_emulator/faults", self.faults_endpoint, methods=["GET", "POST", "DELETE"]),
         ]
