@@ -590,6 +590,8 @@ def run_in_the_past(runner: JobRunner, solver: Solver, inputs: dict, created: da
                        "type": "RuntimeError", "ctx": {}}]
     job.stopped_at = ctx.now.isoformat()
     job.log_zip = runner._zip_logs(job)
+    # as labpanels keeps them when it creates a job (the API does not return a job's inputs)
+    job.metadata = {"labpanels_inputs": json.dumps(inputs)}
     runner.jobs[job.id] = job
     return job
 
