@@ -80,7 +80,10 @@ class HistoryAndStudies:
     def job_inputs(self, job: Any = None) -> dict:
         """The inputs ``job`` was created with (the session's memory, else the job's
         metadata); :class:`InputsUnknown` when neither has them."""
-        tracked = self._track(job)
+        with self.working():  # a failure is reported in last_error
+            return self._job_inputs(self._track(job))
+
+    def _job_inputs(self, tracked: Any) -> dict:
         with self._jobs_lock:
             if tracked.inputs is not None:
                 return dict(tracked.inputs)
