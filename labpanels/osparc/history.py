@@ -46,11 +46,13 @@ class HistoryAndStudies:
 
     # ------------------------------------------------------------------ history
     def solver_jobs(self, solver: Any = None, version: str | None = None, *,
-                    states: Any = None, max_items: int | None = None) -> list[dict]:
+                    states: Any = None, max_items: int | None = None,
+                    with_inputs: bool = True) -> list[dict]:
         """A solver release's jobs, newest first, each as a job record (``state``,
-        ``progress``, ``created_at``, ``started_at``, ``stopped_at``, ``error`` ...): every
-        page of the listing, and one ``:inspect`` per job not known to have ended.
-        ``states`` keeps only jobs in those states. Sets the ``history`` trait."""
+        ``progress``, ``created_at``, ``started_at``, ``stopped_at``, ``error``,
+        ``inputs`` ...): every page of the listing, one ``:inspect`` per job not known to
+        have ended and (``with_inputs``) one metadata read per job, once. ``states`` keeps
+        only jobs in those states. Sets the ``history`` trait."""
         key, ver = self._solver_ref(solver if version is None else (solver, version))
         wanted = _states(states)
         http = self._checked_http()
@@ -71,6 +73,10 @@ class HistoryAndStudies:
                         continue  # deleted meanwhile
                     with self._jobs_lock:
                         tracked.take(status)
+                if with_inputs and tracked.inputs is None and not tracked.inputs_read:
+                    tracked.inputs_read = True  # asked once: a job's metadata is its own
+                    with contextlib.suppress(InputsUnknown, NotFound):
+                        self._job_inputs(tracked)
                 with self._jobs_lock:
                     records.append(tracked.record())
         records.sort(key=lambda r: str(r.get("created_at") or ""), reverse=True)

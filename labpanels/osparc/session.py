@@ -130,6 +130,7 @@ class _Tracked:
     def __init__(self, job_id: str, key: str, version: str, study: str = "") -> None:
         self.job_id, self.key, self.version, self.study = job_id, key, version, study
         self.inputs: dict | None = None  # what the job was created with, when known
+        self.inputs_read = False  # its metadata was read for them
         self.resource: dict = {}  # the job as created or listed
         self.status: dict = {}  # the server's last JobStatus
         self.running_progress: int | None = None  # the last progress seen before the end
