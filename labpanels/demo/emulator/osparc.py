@@ -6,7 +6,9 @@ presigned URLs answering a *quoted* ``ETag`` -> ``POST /v0/files/{id}:complete``
 HTTP Basic auth with the configured key/secret on everything but ``/v0/meta``; errors use
 ``ErrorGet`` (``{"errors": [...], "support_id": null}``), validation errors 422 with
 ``{"errors": [{"loc", "msg", "type"}]}``.  File and log downloads answer 307 to the fake
-object store under ``/s3/...``.
+object store under ``/s3/...``.  Studies (``/v0/studies``) are served by :mod:`.studies`;
+a few finished solver jobs of the past are seeded (:func:`.jobs.seed_past_jobs`) so that a
+solver's job listing has a history from the start.
 """
 
 from __future__ import annotations
