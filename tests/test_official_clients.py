@@ -166,6 +166,60 @@ def test_osparc_085_csv_summary(osparc_085_report):
     assert out["output_1"]["content"].splitlines()[1].startswith("x,20000,0,9999.5,")
 
 
+@pytest.mark.timeout(900)
+def test_osparc_085_lists_a_solvers_past_jobs_page_by_page(osparc_085_report):
+    h = osparc_085_report["job_history"]
+    assert h["len"] == len(h["ids"]) == h["page_total"] > 20  # two pages of 20 followed
+    assert len(set(h["ids"])) == len(h["ids"])
+    assert h["names"] == ["solvers/simcore%2Fservices%2Fcomp%2Fitis%2Fsleeper/releases/2.0.2"]
+    assert h["page_sizes"] == [5, 5] and h["pages_disjoint"]
+    assert h["next_link"].endswith("limit=5&offset=5")
+    # the emulator's seeded past jobs are there, finished, with their logs
+    assert h["oldest_state"] == "SUCCESS" and h["oldest_stopped"]
+    (log,) = h["oldest_logs"].values()
+    assert "Will sleep for" in log and log.rstrip().endswith("Service finished successfully")
+
+
+@pytest.mark.timeout(900)
+def test_osparc_085_lists_clones_and_runs_a_study(osparc_085_report):
+    st = osparc_085_report["studies"]
+    assert st["titles"] == ["Two sleepers in a row", "Wait, then summarise a table"]
+    assert st["page"]["total"] == 2 and st["page"]["items"] == 1
+    assert st["page"]["next"].endswith("limit=1&offset=1")
+    assert st["got"]["title"] == "Two sleepers in a row"
+    assert st["ports"] == [
+        {"kind": "input", "title": "Number"},
+        {"kind": "input", "title": "Sleep interval"},
+        {"kind": "input", "title": "Fail at the end"},
+        {"kind": "output", "title": "Random number"},
+        {"kind": "output", "title": "Last sleep interval"},
+    ]
+    clone = st["clone"]
+    assert clone["is_new"] and clone["title"] == "Two sleepers in a row (Copy)"
+    assert "Two sleepers in a row (Copy)" in st["after_clone"]
+    job = st["job"]
+    assert job["runner_name"] == f"studies/{clone['uid']}"
+    assert job["name"] == f"studies/{clone['uid']}/jobs/{job['id']}"
+    assert st["start_state"] == "PUBLISHED" and st["state"] == "SUCCESS"
+    assert "STARTED" in st["states_seen"]
+    assert st["progress_seen"] == sorted(st["progress_seen"]) and st["progress_seen"][-1] == 100
+    res = st["results"]
+    assert res["Random number"]["file"] == "single_number.txt"
+    assert 1 <= int(res["Random number"]["content"]) <= 9 and 1 <= res["Last sleep interval"] <= 9
+    assert sorted(st["logs"]) == ["sleeper_1", "sleeper_2"]
+    # the first sleeper read the uploaded "3" with a 1 s interval: (1 + 3) // 2
+    assert "Will sleep for 2 seconds" in st["logs"]["sleeper_1"]
+    second = st["logs"]["sleeper_2"]
+    assert "Will sleep for" in second and second.rstrip().endswith("finished successfully")
+    failed = st["failed"]
+    assert failed["state"] == "FAILED"
+    assert failed["errors"][0]["msg"] == "Failing after sleep as requested"
+    assert failed["errors"][0]["loc"][0] == "sleeper 2"
+    assert st["bad_input"]["status"] == 422
+    assert st["bad_input"]["body"]["errors"][0]["loc"] == ["body", "values", "Nope"]
+    assert st["deleted_then_inspect"] == 404
+
+
 # --------------------------------------------------------------------------- sparc-client 0.4.1
 @pytest.mark.timeout(900)
 def test_sparc_client_pennsieve_search(sparc_report):

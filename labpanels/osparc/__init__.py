@@ -1,9 +1,12 @@
-"""o²S²PARC computational services (solvers) and jobs: :class:`OsparcSession`."""
+"""o²S²PARC computational services (solvers), jobs, their history and studies:
+:class:`OsparcSession`."""
 
 from .session import (
     DONE_STATES,
+    INPUTS_KEY,
     OSPARC_URL,
     Credentials,
+    InputsUnknown,
     JobFailedError,
     JobNotFinished,
     JobTimeout,
@@ -22,4 +25,6 @@ __all__ = [
     "JobTimeout",
     "OSPARC_URL",
     "DONE_STATES",
+    "InputsUnknown",
+    "INPUTS_KEY",
 ]

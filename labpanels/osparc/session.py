@@ -64,6 +64,7 @@ from ..paging import iter_osparc
 from ..pennsieve.download import download_url, safe_name, safe_path
 from ..state import SessionState
 from ..waiting import Stopped, poll, retry
+from .history import INPUTS_KEY, HistoryAndStudies, InputsUnknown
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -79,6 +80,8 @@ __all__ = [
     "OSPARC_URL",
     "DONE_STATES",
     "error_text",
+    "InputsUnknown",
+    "INPUTS_KEY",
 ]
 
 OSPARC_URL = "https://api.osparc.io"
@@ -124,8 +127,10 @@ class _NotWanted(Exception):
 class _Tracked:
     """What the session knows of one job; :meth:`record` is what ``job`` shows of it."""
 
-    def __init__(self, job_id: str, key: str, version: str) -> None:
-        self.job_id, self.key, self.version = job_id, key, version
+    def __init__(self, job_id: str, key: str, version: str, study: str = "") -> None:
+        self.job_id, self.key, self.version, self.study = job_id, key, version, study
+        self.inputs: dict | None = None  # what the job was created with, when known
+        self.inputs_read = False  # its metadata was read for them
         self.resource: dict = {}  # the job as created or listed
         self.status: dict = {}  # the server's last JobStatus
         self.running_progress: int | None = None  # the last progress seen before the end
@@ -136,6 +141,13 @@ class _Tracked:
         self.thread: threading.Thread | None = None
         self.waiters = 0
         self.listeners: list[Callable[[Any], None]] = []
+
+    @property
+    def path(self) -> str:
+        """The job's resource path: under its study or its solver release."""
+        if self.study:
+            return f"/v0/studies/{self.study}/jobs/{self.job_id}"
+        return f"/v0/solvers/{quote(self.key, safe='')}/releases/{self.version}/jobs/{self.job_id}"
 
     @property
     def state(self) -> str:
@@ -195,6 +207,8 @@ class _Tracked:
             "job_id": self.job_id,
             "solver": self.key,
             "version": self.version,
+            "study": self.study,
+            "inputs": dict(self.inputs) if self.inputs is not None else None,
             "state": state,
             "done": done,
             "progress": progress,
@@ -307,17 +321,21 @@ def _is_file_value(value: Any) -> bool:
     return isinstance(value, Mapping) and "id" in value and "filename" in value
 
 
-class OsparcSession(SessionState):
+class OsparcSession(HistoryAndStudies, SessionState):
     """Solvers, jobs, uploads and results of the o²S²PARC public API (v0).
 
     Traits (for panels): ``busy``, ``last_error``, ``solver`` (the selected solver
-    release), ``job`` (the current job's state, below), ``jobs`` (my jobs).
+    release), ``job`` (the current job's state, below), ``jobs`` (my jobs), ``history``
+    (a solver's past jobs, :meth:`solver_jobs`), ``study_list`` and ``study`` (see
+    :mod:`labpanels.osparc.history`: studies, study jobs, reopen and rerun).
 
     ``job`` is the one state of the current job (the one submitted, started or followed
     last), a new dict at every change, polled by the session while the job runs:
 
-    - ``id`` (also ``job_id``), ``solver``, ``version`` and the job's own fields
-      (``name``, ``runner_name``, ``created_at`` ...);
+    - ``id`` (also ``job_id``), ``solver``, ``version`` (empty for a study job),
+      ``study`` (the study of a study job, else ""), ``inputs`` (what the job was created
+      with, when known, else None) and the job's own fields (``name``, ``runner_name``,
+      ``created_at`` ...);
     - ``state``: the server's word (NOT_STARTED, PUBLISHED, PENDING, STARTED, SUCCESS,
       FAILED, ABORTED ...) and ``done`` (the job will not change again);
     - ``progress``: 0-100; 100 for SUCCESS; for a FAILED or ABORTED job the progress it
@@ -334,6 +352,10 @@ class OsparcSession(SessionState):
     job = Dict(allow_none=True, default_value=None, help="the current job's state (one dict "
                                                            "every panel shows)")
     jobs = List(help="my jobs, as my_jobs() last listed them")
+    history = List(help="a solver release's jobs as records (newest first), as "
+                        "solver_jobs() last listed them")
+    study_list = List(help="my studies, as studies() last listed them")
+    study = Dict(allow_none=True, default_value=None, help="the selected study and its ports")
 
     def __init__(
         self,
@@ -605,16 +627,30 @@ class OsparcSession(SessionState):
         return key, version, job_id
 
     def _job_path(self, job: Any) -> tuple[str, str, str, str]:
-        key, version, job_id = self._job_ref(job)
-        return f"{self._release_path(key, version)}/jobs/{job_id}", key, version, job_id
+        tracked = self._track(job)
+        return tracked.path, tracked.key, tracked.version, tracked.job_id
 
     def _track(self, job: Any) -> _Tracked:
-        """The session's record keeping for ``job`` (created on first use)."""
-        key, version, job_id = self._job_ref(job)
+        """The session's record keeping for ``job`` (created on first use): a solver job,
+        or a study job (a dict with ``study`` or a ``runner_name`` ``studies/<id>``)."""
+        if job is None:
+            job = self.job or None
+            if not job:
+                raise LabpanelsError("no current job: pass job= or submit() one first")
+        study = _study_of(job)
+        if study:
+            key, version, job_id = "", "", _job_id_of(job)
+        else:
+            with self._jobs_lock:
+                known = self._tracked.get(_job_id_of(job)) if job is not None else None
+            if known is not None:
+                key, version, job_id = known.key, known.version, known.job_id
+            else:
+                key, version, job_id = self._job_ref(job)
         with self._jobs_lock:
             tracked = self._tracked.get(job_id)
             if tracked is None:
-                tracked = self._tracked[job_id] = _Tracked(job_id, key, version)
+                tracked = self._tracked[job_id] = _Tracked(job_id, key, version, study)
             if isinstance(job, Mapping):
                 tracked.learn(job)
             return tracked
@@ -640,9 +676,8 @@ class OsparcSession(SessionState):
             fetch = tracked.state == "SUCCESS" and not tracked.outputs_tried
             tracked.outputs_tried = tracked.outputs_tried or fetch
         if fetch:
-            path = f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
             try:
-                body = self._call("GET", f"{path}/outputs")
+                body = self._call("POST" if tracked.study else "GET", f"{tracked.path}/outputs")
                 outputs, note = dict(body.get("results") or {}), ""
             except LabpanelsError as exc:
                 outputs, note = None, f"the outputs could not be read: {exc}"
@@ -664,30 +699,31 @@ class OsparcSession(SessionState):
         """
         key, version = self._solver_ref(solver)
         with self.working():
-            values: dict[str, Any] = {}
-            for name, value in inputs.items():
-                if isinstance(value, Path):
-                    values[name] = self.upload(value)
-                else:
-                    values[name] = dict(value) if isinstance(value, Mapping) else value
+            values = self._upload_values(inputs)
             created = self._call(
                 "POST", f"{self._release_path(key, version)}/jobs", json={"values": values}
             )
             job = {**created, "id": str(created["id"]), "solver": key, "version": version}
-            tracked = self._track(job)
-            with self._jobs_lock:
-                tracked.take({"job_id": job["id"], "state": "NOT_STARTED", "progress": 0})
-                record = self._publish(tracked, make_current=True)
-            if start:
-                return self.start(record)
-            return record
+            return self._created(job, values, start)
+
+    def _created(self, job: dict, values: dict, start: bool) -> dict:
+        """A job the server just created: remember its inputs (here and in the job's
+        metadata, for a later rerun), make it current, start it if asked."""
+        tracked = self._track(job)
+        with self._jobs_lock:
+            tracked.inputs = dict(values)
+            tracked.take({"job_id": job["id"], "state": "NOT_STARTED", "progress": 0})
+            record = self._publish(tracked, make_current=True)
+        self._save_inputs(tracked, values)
+        if start:
+            return self.start(record)
+        return record
 
     def start(self, job: Any = None) -> dict:
         """Start a created job; it becomes the current one and is polled until it ends.
         Returns its record."""
-        path, _, _, _ = self._job_path(job)
         tracked = self._track(job)
-        status = self._call("POST", f"{path}:start")
+        status = self._call("POST", f"{tracked.path}:start")
         record = self._observe(tracked, status, make_current=True)
         self._ensure_polling(tracked)
         return record
@@ -700,8 +736,7 @@ class OsparcSession(SessionState):
             return self._inspect(tracked)
 
     def _inspect(self, tracked: _Tracked) -> dict:
-        path = f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
-        status = self._send("POST", f"{path}:inspect")  # the poller: quiet
+        status = self._send("POST", f"{tracked.path}:inspect")  # the poller: quiet
         self._observe(tracked, status)
         return status
 
@@ -711,11 +746,7 @@ class OsparcSession(SessionState):
         Returns its record."""
         tracked = self._track(job)
         try:
-            status = self._call(
-                "POST",
-                f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
-                ":inspect",
-            )
+            status = self._call("POST", f"{tracked.path}:inspect")
         except LabpanelsError as exc:
             with self._jobs_lock:
                 tracked.poll_error = str(exc)
@@ -867,8 +898,7 @@ class OsparcSession(SessionState):
     def stop(self, job: Any = None) -> dict:
         """Stop a running job (it ends ABORTED); returns its status."""
         tracked = self._track(job)
-        path = f"{self._release_path(tracked.key, tracked.version)}/jobs/{tracked.job_id}"
-        status = self._call("POST", f"{path}:stop")
+        status = self._call("POST", f"{tracked.path}:stop")
         self._observe(tracked, status)
         return status
 
@@ -896,9 +926,12 @@ class OsparcSession(SessionState):
         File outputs are File dicts (see :meth:`download_output`). A failed job raises
         :class:`JobFailedError` carrying its errors, an unfinished one :class:`JobNotFinished`.
         """
-        path, _, _, job_id = self._job_path(job)
+        tracked = self._track(job)
+        path, job_id = tracked.path, tracked.job_id
+        if tracked.study:  # the server answers even for an unfinished study job: ask first
+            self._check_succeeded(tracked)
         try:
-            body = self._call("GET", f"{path}/outputs")
+            body = self._call("POST" if tracked.study else "GET", f"{path}/outputs")
         except Conflict as exc:
             error = self._explain_conflict(job, exc)
             self._report(str(error))
@@ -910,6 +943,20 @@ class OsparcSession(SessionState):
                 tracked.outputs, tracked.outputs_tried = dict(results), True
                 self._publish(tracked)
         return results
+
+    def _check_succeeded(self, tracked: _Tracked) -> None:
+        if not tracked.done:
+            self.status(tracked.job_id)
+        state = tracked.state
+        if state in ("FAILED", "ABORTED"):
+            error: LabpanelsError = JobFailedError(tracked.job_id, state,
+                                                   tracked.status.get("errors"))
+        elif state != "SUCCESS":
+            error = JobNotFinished(f"job {tracked.job_id} is {state}: it has no outputs yet")
+        else:
+            return
+        self._report(str(error))
+        raise error
 
     def download_output(
         self, output: str | Mapping[str, Any], dest: str | os.PathLike = ".", job: Any = None
@@ -974,6 +1021,9 @@ class OsparcSession(SessionState):
         stops quietly): what a panel calls when it closes.
         """
         path, _, _, job_id = self._job_path(job)
+        if self._track(job).study:
+            raise InvalidArgument("a study job has no live log stream in the o²S²PARC API: "
+                                  "its step logs come when it ends (logs(job))")
         http = self._checked_http()
         timeout = (DEFAULT_TIMEOUT[0], quiet_timeout)
         try:
@@ -1013,7 +1063,11 @@ class OsparcSession(SessionState):
                     yield from _log_messages(raw, job_id)
 
     def logs(self, job: Any = None) -> dict[str, str]:
-        """The job's log zip, unpacked in memory: ``{file name: text}``."""
+        """The job's log zip, unpacked in memory: ``{file name: text}``; for a study job,
+        one log per step that ran: ``{node name: text}``."""
+        tracked = self._track(job)
+        if tracked.study:
+            return self._study_logs(tracked)
         with self._log_zip(job) as archive:
             return {
                 info.filename: archive.read(info).decode("utf-8", "replace")
@@ -1026,8 +1080,17 @@ class OsparcSession(SessionState):
         return [line for text in self.logs(job).values() for line in text.splitlines()]
 
     def save_logs(self, job: Any = None, dest: str | os.PathLike = ".") -> list[Path]:
-        """Unpack the job's log zip into ``dest`` (entry names are checked: no escape)."""
+        """Unpack the job's log zip into ``dest`` (entry names are checked: no escape);
+        a study job's step logs are saved as ``<node name>.log``."""
         saved = []
+        tracked = self._track(job)
+        if tracked.study:
+            for name, text in self._study_logs(tracked).items():
+                target = safe_path(dest, safe_name(f"{name}.log"))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+                saved.append(target)
+            return saved
         with self._log_zip(job) as archive:
             members = [
                 (info, safe_path(dest, info.filename))
@@ -1094,3 +1157,21 @@ def _log_messages(raw: bytes, job_id: str) -> list[str]:
             f"the log stream of job {job_id} reported: {error_text(entry['errors'])}"
         )
     return [str(m) for m in entry.get("messages") or []]
+
+
+def _job_id_of(job: Any) -> str:
+    if isinstance(job, Mapping):
+        return str(job.get("id") or job.get("job_id"))
+    return str(job)
+
+
+def _study_of(job: Any) -> str:
+    """The study id of a study job's dict (``study``, or ``runner_name`` "studies/<id>")."""
+    if not isinstance(job, Mapping):
+        return ""
+    if job.get("study"):
+        return str(job["study"])
+    runner = str(job.get("runner_name") or "")
+    if runner.startswith("studies/"):
+        return runner[len("studies/"):].strip("/")
+    return ""

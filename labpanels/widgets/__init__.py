@@ -22,6 +22,8 @@ _LAZY = {
     "JobBuilder": ".osparc_jobs",
     "OsparcJobProgress": ".osparc_jobs",
     "OsparcResultViewer": ".osparc_jobs",
+    "OsparcJobHistory": ".osparc_history",
+    "OsparcStudyRunner": ".osparc_studies",
 }
 
 __all__ = sorted(_LAZY)

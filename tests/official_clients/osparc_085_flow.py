@@ -39,6 +39,105 @@ def read_log(path) -> dict:
         return {name: zf.read(name).decode() for name in zf.namelist()}
 
 
+def job_history(solvers: osparc.SolversApi, key: str, version: str) -> dict:
+    """A solver's past jobs through the paginated iterator (pages of 20, ``links.next``)."""
+    for _ in range(18):  # jobs created, never started: more than one page in all
+        solvers.create_job(key, version, osparc.JobInputs({"input_2": 1}))
+    pages = solvers.iter_jobs(key, version)
+    listed = list(pages)
+    first = solvers.list_jobs_paginated(key, version, limit=5, offset=0)
+    second = solvers.list_jobs_paginated(key, version, limit=5, offset=5)
+    oldest = min(listed, key=lambda j: j.created_at)
+    status = solvers.inspect_job(key, version, oldest.id)
+    return {
+        "len": len(pages),
+        "ids": [j.id for j in listed],
+        "names": sorted({j.runner_name for j in listed}),
+        "page_total": first.total,
+        "page_sizes": [len(first.items), len(second.items)],
+        "pages_disjoint": not ({j.id for j in first.items} & {j.id for j in second.items}),
+        "next_link": first.links.next,
+        "oldest_state": status.state,
+        "oldest_stopped": status.stopped_at is not None,
+        "oldest_logs": read_log(solvers.get_job_output_logfile(key, version, oldest.id)),
+    }
+
+
+def studies_flow(studies: osparc.StudiesApi, files: osparc.FilesApi, number, work: Path) -> dict:
+    """List, get, clone a study; run a job of it with inputs; its outputs and logs."""
+    listed = list(studies.iter_studies())
+    page = studies.list_studies(limit=1, offset=0)
+    study = next(s for s in listed if s.title == "Two sleepers in a row")
+    got = studies.get_study(study.uid)
+    ports = studies.list_study_ports(study.uid)
+    clone = studies.clone_study(study.uid)
+    after_clone = [s.title for s in studies.iter_studies()]
+    job = studies.create_study_job(
+        str(clone.uid),
+        osparc.JobInputs({"Number": number, "Sleep interval": 1, "Fail at the end": False}),
+    )
+    started = studies.start_study_job(clone.uid, job.id)
+    seen = []
+    end = time.monotonic() + DEADLINE_S
+    while time.monotonic() < end:
+        status = studies.inspect_study_job(clone.uid, job.id)
+        seen.append((status.state, status.progress))
+        if status.stopped_at is not None:
+            break
+        time.sleep(0.05)
+    outputs = studies.get_study_job_outputs(str(clone.uid), job.id)
+    results = {}
+    for name, value in outputs.results.items():
+        if isinstance(value, osparc.File):
+            path = files.download_file(value.id, destination_folder=work)
+            results[name] = {"file": value.filename, "content": Path(path).read_text()}
+        else:
+            results[name] = value
+    log_dir = studies.get_study_job_output_logfiles(str(clone.uid), job.id)
+    logs = {p.name: p.read_text() for p in sorted(Path(log_dir).iterdir())}
+    failing = studies.create_study_job(str(study.uid), osparc.JobInputs({"Fail at the end": True,
+                                                                         "Sleep interval": 0}))
+    studies.start_study_job(study.uid, failing.id)
+    while True:
+        failed = studies.inspect_study_job(study.uid, failing.id)
+        if failed.stopped_at is not None or time.monotonic() > end:
+            break
+        time.sleep(0.05)
+    try:
+        studies.create_study_job(str(study.uid), osparc.JobInputs({"Nope": 1}))
+        bad_input = None
+    except osparc.ApiException as e:
+        bad_input = {"status": e.status, "body": json.loads(e.body)}
+    studies.delete_study_job(study.uid, failing.id)
+    try:
+        studies.inspect_study_job(study.uid, failing.id)
+        deleted = None
+    except osparc.ApiException as e:
+        deleted = e.status
+    return {
+        "titles": sorted(s.title for s in listed),
+        "page": {"total": page.total, "items": len(page.items), "next": page.links.next},
+        "got": {"uid": str(got.uid), "title": got.title},
+        "ports": [{"kind": p.kind, "title": (p.content_schema or {}).get("title")}
+                  for p in ports.items],
+        "clone": {"uid": str(clone.uid), "title": clone.title,
+                  "is_new": str(clone.uid) != str(study.uid)},
+        "after_clone": sorted(after_clone),
+        "job": {"id": job.id, "name": job.name, "runner_name": job.runner_name},
+        "start_state": started.state,
+        "states_seen": sorted({s for s, _ in seen}),
+        "progress_seen": [p for _, p in seen],
+        "state": seen[-1][0],
+        "results": results,
+        "logs": logs,
+        "failed": {"state": failed.state,
+                   "errors": [e.to_dict() if hasattr(e, "to_dict") else e
+                              for e in failed.errors or []]},
+        "bad_input": bad_input,
+        "deleted_then_inspect": deleted,
+    }
+
+
 def main() -> int:
     work = Path(os.environ["WORKDIR"])
     report: dict = {"osparc_version": osparc.__version__}
@@ -127,6 +226,8 @@ def main() -> int:
     report["sleeper_fail"] = run({"input_1": uploaded, "input_2": 1, "input_3": True})
     report["csv_summary"] = run({"input_1": big_file}, CSV_SUMMARY, "1.0.0")
     report["jobs_listed"] = len(list(solvers.iter_jobs(solver.id, solver.version)))
+    report["job_history"] = job_history(solvers, solver.id, solver.version)
+    report["studies"] = studies_flow(osparc.StudiesApi(client), files, uploaded, work)
 
     # following a running job's log (the generated API's NDJSON log stream)
     job = solvers.create_job(

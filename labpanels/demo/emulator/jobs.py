@@ -28,11 +28,14 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from .common import Settings, utcnow_iso
 
-__all__ = ["Port", "Solver", "SOLVERS", "Job", "JobRunner", "FileStore", "StoredFile", "JobFailed"]
+__all__ = [
+    "Port", "Solver", "SOLVERS", "Job", "JobRunner", "JobContext", "FileStore", "StoredFile",
+    "JobFailed", "run_in_the_past", "seed_past_jobs",
+]
 
 
 # --------------------------------------------------------------------------- files
@@ -541,3 +544,77 @@ class JobRunner:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
         return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- past jobs
+class _PastContext(JobContext):
+    """Runs a solver body at once on a simulated clock: sleeping advances the clock and
+    log lines carry its time, so a job of the past has the log it would have had."""
+
+    def __init__(self, runner: JobRunner, job: Job, now: datetime) -> None:
+        super().__init__(runner, job)
+        self.now = now
+
+    def log(self, message: str, level: int = 20) -> None:
+        self.job.logs.append((self.now.isoformat(), level, message))
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _run_now(coro):
+    """The result of a coroutine that never suspends (a body on a simulated clock)."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("a solver body waited on something other than its clock")
+
+
+def run_in_the_past(runner: JobRunner, solver: Solver, inputs: dict, created: datetime) -> Job:
+    """A job created at ``created`` that ran to its end, as the listing shows it later:
+    real outputs in the file store, a log zip, the timestamps of its simulated run."""
+    job = Job(str(uuid.uuid4()), solver, dict(inputs), created_at=created.isoformat(),
+              submitted_at=(created + timedelta(seconds=1)).isoformat())
+    ctx = _PastContext(runner, job, created + timedelta(seconds=2))
+    job.state, job.started_at = "STARTED", ctx.now.isoformat()
+    ctx.log(f"Starting {solver.key}:{solver.version}")
+    try:
+        job.outputs = _run_now(solver.run(ctx))
+        job.state, job.progress = "SUCCESS", 100
+        ctx.log("Service finished successfully")
+    except JobFailed as e:
+        job.state, job.progress = "FAILED", 100
+        job.errors = [{"loc": [solver.short_name, solver.version], "msg": str(e),
+                       "type": "RuntimeError", "ctx": {}}]
+    job.stopped_at = ctx.now.isoformat()
+    job.log_zip = runner._zip_logs(job)
+    # as labpanels keeps them when it creates a job (the API does not return a job's inputs)
+    job.metadata = {"labpanels_inputs": json.dumps(inputs)}
+    runner.jobs[job.id] = job
+    return job
+
+
+def seed_past_jobs(runner: JobRunner, solvers: list[Solver]) -> list[Job]:
+    """A short history for the demo: sleeper 2.0.2 jobs that succeeded and one that
+    failed (days and hours ago), and a csv-summary 1.0.0 job."""
+    by_name = {(s.key, s.version): s for s in solvers}
+    sleeper = by_name.get(("simcore/services/comp/itis/sleeper", "2.0.2"))
+    summary = by_name.get(("simcore/services/comp/labpanels/csv-summary", "1.0.0"))
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    store = runner.store
+    done: list[Job] = []
+    if sleeper is not None:
+        three = store.add_bytes("history-number.txt", b"3").dto()
+        for ago, interval, fail in ((timedelta(days=3, hours=2), 1, False),
+                                    (timedelta(days=1, hours=5), 2, True),
+                                    (timedelta(hours=2, minutes=14), 3, False)):
+            inputs = {"input_1": three, "input_2": interval, "input_3": fail}
+            done.append(run_in_the_past(runner, sleeper, inputs, now - ago))
+    if summary is not None:
+        rows = "x,y\n" + "".join(f"{i},{i * i}\n" for i in range(1, 11))
+        table = store.add_bytes("history-table.csv", rows.encode()).dto()
+        done.append(run_in_the_past(runner, summary, {"input_1": table, "input_2": ""},
+                                    now - timedelta(hours=5, minutes=40)))
+    return done

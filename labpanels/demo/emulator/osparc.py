@@ -6,7 +6,9 @@ presigned URLs answering a *quoted* ``ETag`` -> ``POST /v0/files/{id}:complete``
 HTTP Basic auth with the configured key/secret on everything but ``/v0/meta``; errors use
 ``ErrorGet`` (``{"errors": [...], "support_id": null}``), validation errors 422 with
 ``{"errors": [{"loc", "msg", "type"}]}``.  File and log downloads answer 307 to the fake
-object store under ``/s3/...``.
+object store under ``/s3/...``.  Studies (``/v0/studies``) are served by :mod:`.studies`;
+a few finished solver jobs of the past are seeded (:func:`.jobs.seed_past_jobs`) so that a
+solver's job listing has a history from the start.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from .common import Settings, Signer, base_url, s3_error
-from .jobs import SOLVERS, FileStore, Job, JobRunner, Port, Solver
+from .jobs import SOLVERS, FileStore, Job, JobRunner, Port, Solver, seed_past_jobs
 
 __all__ = ["OsparcService"]
 
@@ -37,6 +39,7 @@ SHA256 = re.compile(r"^[a-fA-F0-9]{64}$")
 FILES_BUCKET = "simcore-api-files"
 UPLOADS_BUCKET = "simcore-api-uploads"
 LOGS_BUCKET = "simcore-api-logs"
+STUDY_LOGS_BUCKET = "simcore-api-study-logs"
 
 
 def error(status: int, *messages: str, headers: dict | None = None) -> JSONResponse:
@@ -67,6 +70,12 @@ class OsparcService:
         self.solvers: list[Solver] = list(SOLVERS)
         self.faults: list[dict] = []
         self.streaming: set[str] = set()  # jobs whose log stream is being read
+        from .studies import StudyService, seed_studies  # studies.py imports this module
+
+        self.studies = StudyService(self, self.runner)
+        for study in seed_studies(self.store, self.solvers):
+            self.studies.add(study)
+        seed_past_jobs(self.runner, self.solvers)
         self.profile = {
             "id": 1,
             "first_name": "Ada",
@@ -703,6 +712,11 @@ class OsparcService:
                     "Content-Disposition": f'attachment; filename="{stored.filename}"',
                 },
             )
+        if bucket == STUDY_LOGS_BUCKET:
+            text = self.studies.log_text(unquote(key))
+            if text is None:
+                return None
+            return Response(text, media_type="text/plain; charset=utf-8")
         if bucket == LOGS_BUCKET:
             job = self.runner.jobs.get(key.split("/", 1)[0])
             if job is None or job.log_zip is None:
@@ -739,5 +753,6 @@ class OsparcService:
             Route("/v0/me", self._guard(self.me), methods=["GET", "PUT"]),
             Route("/v0/files{rest:path}", self._guard(self.files_endpoint), methods=every),
             Route("/v0/solvers{rest:path}", self._guard(self.solvers_endpoint), methods=every),
+            Route("/v0/studies{rest:path}", self._guard(self.studies.endpoint), methods=every),
             Route("/_emulator/faults", self.faults_endpoint, methods=["GET", "POST", "DELETE"]),
         ]
