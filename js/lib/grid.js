@@ -22,7 +22,7 @@
 // are exported for node tests; createGrid needs a DOM.
 
 import { el, icon } from "./dom.js";
-import { formatBytes, formatNumber, relativeTime, statusClass, statusKind } from "./format.js";
+import { formatBytes, formatNumber, localTime, relativeTime, statusClass, statusKind } from "./format.js";
 import { applyPatch, createFilter, sorterFor, windowRange } from "./rows.js";
 
 const OVERSCAN = 8;
@@ -83,10 +83,12 @@ export function nextSelection({ selected = [], anchor = null } = {}, key, mode,
 }
 
 // The text of a cell: kinds text (default), number, status (the word), ago ("3 min ago",
-// "never"), bytes ("1.5 kB").
+// "never"), time (local date and time, "14 Mar 2026, 10:32"; empty stays empty), bytes
+// ("1.5 kB").
 export function cellText(column, value, now = Date.now()) {
   const kind = column && column.kind;
   if (kind === "ago") return relativeTime(value, now);
+  if (kind === "time") return localTime(value);
   if (kind === "bytes" && typeof value === "number") return formatBytes(value);
   if (value === null || value === undefined) return "";
   if (typeof value === "number") return formatNumber(value);
@@ -309,7 +311,7 @@ export function createGrid(container, options = {}) {
       const cell = el("div", {
         class: `lp-grid-cell lp-grid-${kind}${column.wrap ? " lp-grid-wrap" : ""}`, role: "gridcell",
         "aria-colindex": String(i + 1), dataset: { column: column.key },
-        title: kind === "ago" && value ? String(value) : text,
+        title: (kind === "ago" || kind === "time") && value ? String(value) : text,
       });
       if (kind === "status") {
         if (text) {
