@@ -128,12 +128,10 @@ function render({ model, el: host }) {
     { class: "lp-button lp-tl-refresh", title: "Read the task list from the server again" });
   const search = el("input", {
     type: "search", id: `${uid}-search`, class: "lp-tl-search", placeholder: "Search name or id…",
-    autocomplete: "off", spellcheck: "false",
+    autocomplete: "off", spellcheck: "false", "aria-label": "Search tasks by name or id",
   });
   const searchBox = el("span", { class: "lp-tl-searchbox" },
-    el("label", { for: `${uid}-search`, class: "lp-tl-search-label" }, icon("search"),
-      el("span", { class: "lp-visually-hidden" }, "Search tasks by name or id")),
-    search);
+    el("label", { for: `${uid}-search`, class: "lp-tl-search-label" }, icon("search")), search);
   const chips = el("div", { class: "lp-tl-chips", role: "group", "aria-label": "Filter tasks by status" });
   const chipButtons = {};
   for (const group of STATUS_GROUPS) {
