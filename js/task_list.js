@@ -335,7 +335,7 @@ function render({ model, el: host }) {
       ["Runs", d.runs + (d.failed ? ` (${d.failed} failed)` : "") + (d.subtasks ? `; ${d.subtasks} subtask${d.subtasks === 1 ? "" : "s"}` : "")],
       ["Description", d.description],
     ].filter(([, v]) => v);
-    meta.replaceChildren(...items.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+    meta.replaceChildren(...items.map(([k, v]) => el("div", { class: "lp-tl-meta-item" }, el("dt", {}, k), el("dd", {}, v))));
     kill.disabled = !d.can_kill;
     kill.title = d.can_kill ? `Stop task ${d.id} and its subtasks on every node` : `Task ${d.id} has ended: nothing to kill`;
     for (const b of downloads.querySelectorAll("button")) {
