@@ -56,6 +56,24 @@ export function relativeTime(value, now = Date.now()) {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+// A server timestamp as a local date and time for people: "14 Mar 2026, 10:32" (the
+// locale's medium date and short time, in the browser's time zone, or `timeZone`); ""
+// when empty; the text itself when it is not a date. `locale` and `timeZone` are for
+// tests and for hosts that want a fixed one.
+const timeFormats = new Map();
+export function localTime(value, { locale = undefined, timeZone = undefined } = {}) {
+  if (value === null || value === undefined || value === "") return "";
+  const t = parseTime(value);
+  if (Number.isNaN(t)) return String(value);
+  const key = `${locale || ""}|${timeZone || ""}`;
+  let format = timeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone });
+    timeFormats.set(key, format);
+  }
+  return format.format(new Date(t));
+}
+
 // A status word as a CSS class suffix: "killed by user" -> "killed-by-user",
 // "NOT_STARTED" -> "not-started"; empty -> `fallback` ("unknown"; the o²S²PARC
 // progress panel uses "none"). Used as `lp-status-${statusClass(status)}`.

@@ -22,7 +22,7 @@
 // are exported for node tests; createGrid needs a DOM.
 
 import { el, icon, uniqueId } from "./dom.js";
-import { formatBytes, formatNumber, relativeTime, statusClass, statusKind } from "./format.js";
+import { formatBytes, formatNumber, localTime, relativeTime, statusClass, statusKind } from "./format.js";
 import { applyPatch, createFilter, sorterFor, windowRange } from "./rows.js";
 
 const OVERSCAN = 8;
@@ -84,10 +84,12 @@ export function nextSelection({ selected = [], anchor = null } = {}, key, mode,
 }
 
 // The text of a cell: kinds text (default), number, status (the word), ago ("3 min ago",
-// "never"), bytes ("1.5 kB").
+// "never"), time (local date and time, "14 Mar 2026, 10:32"; empty stays empty), bytes
+// ("1.5 kB").
 export function cellText(column, value, now = Date.now()) {
   const kind = column && column.kind;
   if (kind === "ago") return relativeTime(value, now);
+  if (kind === "time") return localTime(value);
   if (kind === "bytes" && typeof value === "number") return formatBytes(value);
   if (value === null || value === undefined) return "";
   if (typeof value === "number") return formatNumber(value);
@@ -319,7 +321,8 @@ export function createGrid(container, options = {}) {
   // Fill a cell with a row's value: a status pill (word and colour) or plain text.
   function fillCell(cell, column, value, now) {
     const text = cellText(column, value, now);
-    const title = (column.kind || "text") === "ago" && value ? String(value) : text;
+    const kind = column.kind || "text";
+    const title = (kind === "ago" || kind === "time") && value ? String(value) : text;
     if (cell.title !== title) cell.title = title;
     if (column.kind === "status") {
       const pill = cell.firstElementChild;

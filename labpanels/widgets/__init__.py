@@ -17,6 +17,7 @@ _LAZY = {
     "TaskBuilder": ".task_builder",
     "JobProgress": ".progress",
     "ResultViewer": ".results",
+    "TaskList": ".task_list",
     "Vantage6Dashboard": ".dashboard",
     "DatasetPicker": ".sparc_picker",
     "JobBuilder": ".osparc_jobs",

@@ -24,7 +24,8 @@ __all__ = ["Table", "TableRows", "column", "jsonable", "rows_to_wire", "rows_fro
 def column(key: str, label: str | None = None, kind: str = "text", width: str | None = None,
            *, wrap: bool = False) -> dict:
     """A column description: ``kind`` is text, number, status (a pill with the word),
-    ago (relative time from an ISO timestamp, "never" when empty) or bytes. ``width`` is
+    ago (relative time from an ISO timestamp, "never" when empty), time (local date and
+    time from an ISO timestamp, empty when empty) or bytes. ``width`` is
     a CSS grid track ("110px", "minmax(140px, 2fr)"); its minimum is where the table
     starts to scroll sideways. A ``wrap`` column breaks long text over the row's lines
     (give the table a ``row_height`` for them)."""
