@@ -203,8 +203,7 @@ function render({ model, el: root }) {
   }
   function chartTable(chart, series) {
     const t = dataTable(chart, series);
-    return el("table", { class: "lp-chart-table" },
-      el("caption", { class: "lp-visually-hidden", text: `${chart.name}: data` }),
+    return el("table", { class: "lp-chart-table", "aria-label": `${chart.name}: data` },
       el("thead", {}, el("tr", {}, t.columns.map((c) => el("th", { scope: "col", text: c })))),
       el("tbody", {}, t.rows.map((row) => el("tr", {}, row.map((v, i) => (i === 0
         ? el("th", { scope: "row", text: valueText(v) })
@@ -212,14 +211,15 @@ function render({ model, el: root }) {
   }
   function makeFigure(chart, index) {
     const figure = el("figure", { class: "lp-chart", dataset: { kind: chart.type || "none", index: String(index) } });
+    // a table's name heads it; a line chart has its title inside the picture (it is saved
+    // with it), so its description and problems follow the picture
     const head = el("div", { class: "lp-chart-head" });
     if (chart.type !== "line") head.append(el("span", { class: "lp-chart-name", text: chart.name }));
     if (chart.description) head.append(el("span", { class: "lp-chart-description", text: chart.description }));
-    if (head.childNodes.length) figure.append(head);
-    if ((chart.problems || []).length) {
-      figure.append(el("ul", { class: "lp-chart-problems", "aria-label": "What could not be read" },
-        chart.problems.map((p) => el("li", { text: p }))));
-    }
+    const problems = (chart.problems || []).length ? el("ul", { class: "lp-chart-problems", "aria-label": "What could not be read" },
+      chart.problems.map((p) => el("li", { text: p }))) : null;
+    const about = [head.childNodes.length ? head : null, problems];
+    if (chart.type !== "line") figure.append(...about.filter(Boolean));
     const item = { key: chartKey(chart), figure, width: 0, grid: null, svgBox: null, chart };
     const save = (format, label) => button(label, "download",
       () => action(model, "download_chart", { index, format, view: uid }),
@@ -228,7 +228,7 @@ function render({ model, el: root }) {
       const box = el("div", { class: "lp-chart-box" });
       const pointText = el("div", { class: "lp-chart-point-text", "aria-live": "polite" });
       const series = seriesFrom(chart);
-      figure.append(box, pointText,
+      figure.append(box, pointText, ...about.filter(Boolean),
         el("div", { class: "lp-chart-actions" }, save("svg", "Save SVG"), save("png", "Save PNG")),
         el("details", { class: "lp-chart-data" }, el("summary", { text: "Data table" }),
           el("div", { class: "lp-chart-table-wrap", tabindex: "0", role: "region", "aria-label": `${chart.name}: data table` },
@@ -266,6 +266,7 @@ function render({ model, el: root }) {
     chartBox.hidden = drawn.length === 0;
   }
   function resizeCharts() {
+    if (!chartBox.clientWidth) return;  // hidden (a tab, a theme being swapped): not now
     const width = chartWidth();
     drawn.forEach((item, i) => {
       if (item.svgBox && Math.abs(item.width - width) >= 2) item.width = drawLine(item.chart, i, item.svgBox, item.pointText);
@@ -320,11 +321,10 @@ function render({ model, el: root }) {
   on(["charts"], drawCharts);
   model.on("msg:custom", onFile);
   drawTasks(); drawStatus(); drawFailures(); drawLog(); drawTabs(); drawDownload(); drawMessage(); drawCharts();
-  let resizePending = false;
+  let resizeFrame = 0;  // the charts follow their box's width, once a frame at most
   const resizer = new ResizeObserver(() => {
-    if (resizePending) return;
-    resizePending = true;
-    requestAnimationFrame(() => { resizePending = false; resizeCharts(); });
+    cancelAnimationFrame(resizeFrame);
+    resizeFrame = requestAnimationFrame(resizeCharts);
   });
   resizer.observe(chartBox);
   model.send({ type: "view", view: uid, drawn: true });  // export_chart asks a drawn view
@@ -332,6 +332,7 @@ function render({ model, el: root }) {
     model.send({ type: "view", view: uid, drawn: false });
     model.off("msg:custom", onFile);
     resizer.disconnect();
+    cancelAnimationFrame(resizeFrame);
     for (const item of drawn) dropChart(item);
     for (const grid of [tasks, failures, results]) grid.destroy();
   };

@@ -247,8 +247,9 @@ export function lineChart(chart, { width = 600, plotHeight = 200, id = "lp-chart
   const pad = 8;
   const title = chart.name ? fit(chart.name, width - 2 * pad, measure, TITLE_FONT, true) : "";
   const legend = series.length > 1 ? legendLayout(series.map((s) => s.name), width - 2 * pad, measure) : { items: [], rows: 0 };
-  const top = (title ? TITLE_FONT + 14 : 6) + 6;
-  const left = pad + FONT + 8 + Math.max(measure("0"), ...yLabels.map((t) => measure(t))) + 6;
+  const yLabelAt = (title ? pad + TITLE_FONT + 8 : pad) + FONT;  // the y axis' name, above it
+  const top = yLabelAt + 12;
+  const left = pad + Math.max(measure("0"), ...yLabels.map((t) => measure(t))) + 6;
   const right = pad + 10;
   const plotW = Math.max(40, width - left - right);
   const plotTop = top;
@@ -297,11 +298,11 @@ export function lineChart(chart, { width = 600, plotHeight = 200, id = "lp-chart
   }
   kids.push(node("g", { class: "lp-chart-x-axis" }, xAxis));
   kids.push(node("line", { class: "lp-chart-axis", x1: left, x2: left, y1: plotTop, y2: plotBottom }));
-  // axis names: x under its ticks, y along the left edge
-  kids.push(node("text", { class: "lp-chart-label", x: left + plotW / 2, y: plotBottom + 10 + 2 * FONT + 4, "text-anchor": "middle", "font-size": FONT },
+  // axis names: x under its ticks, y above its axis (never rotated: it reads as text)
+  kids.push(node("text", { class: "lp-chart-label", x: r(left + plotW / 2), y: plotBottom + 10 + 2 * FONT + 4, "text-anchor": "middle", "font-size": FONT },
     [], fit(chart.x, plotW, measure)));
-  kids.push(node("text", { class: "lp-chart-label", x: 0, y: 0, "text-anchor": "middle", "font-size": FONT,
-    transform: `translate(${pad + FONT - 2},${r((plotTop + plotBottom) / 2)}) rotate(-90)` }, [], fit(chart.y, plotHeight, measure)));
+  kids.push(node("text", { class: "lp-chart-label", x: pad, y: yLabelAt, "font-size": FONT }, [],
+    fit(chart.y, width - 2 * pad, measure)));
   // lines and points, clipped to the plot (declared bounds may cut data)
   kids.push(node("clipPath", { id: `${id}-clip` }, [node("rect", { x: left - 6, y: plotTop - 6, width: plotW + 12, height: plotHeight + 12 })]));
   const lines = [];
