@@ -329,7 +329,7 @@ function render({ model, el: root }) {
   resizer.observe(chartBox);
   model.send({ type: "view", view: uid, drawn: true });  // export_chart asks a drawn view
   return () => {
-    model.send({ type: "view", view: uid, drawn: false });
+    try { model.send({ type: "view", view: uid, drawn: false }); } catch { /* the kernel is gone */ }
     model.off("msg:custom", onFile);
     resizer.disconnect();
     cancelAnimationFrame(resizeFrame);

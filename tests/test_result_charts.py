@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 
+import numpy
 import pandas as pd
 import pytest
 from traitlets import TraitError
@@ -246,6 +247,10 @@ def test_a_notebook_author_sets_the_visualizations(monkeypatch):
     viewer.show(8)  # another task: the author's declarations stay
     assert viewer.visualizations == [LINE] and viewer.charts[0]["name"] == "Mean by age"
     assert session.asked == [TASK]
+    assert viewer.reset_visualizations() == [TABLE]  # back to what the session declares
+    assert session.asked == [TASK, 8] and viewer.visualizations == [TABLE]
+    assert [c["name"] for c in viewer.charts] == ["Means"]
+    assert len(viewer.chart_frame(numpy.int64(0))) == 4  # any integer counts
     with pytest.raises(TraitError, match="'visualizations' trait .* expected a dict"):
         viewer.visualizations = ["not a dict"]
     viewer.close()

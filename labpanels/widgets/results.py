@@ -18,6 +18,7 @@ and writes it when the browser answers (the view must be displayed; CSV needs no
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import threading
 import time
@@ -107,7 +108,8 @@ class ResultViewer(Panel):
     y_max`` for a line): the columns once, the rows as lists; with several results
     the first column (``group``, "organization") says whose row it is and a line chart
     draws one line per organization. What could not be read is a sentence in
-    ``problems``. :meth:`chart_frame` gives a chart's rows as a DataFrame;
+    ``problems``. :meth:`reset_visualizations` goes back to the session's declarations.
+    :meth:`chart_frame` gives a chart's rows as a DataFrame;
     :meth:`export_chart` saves one as SVG, PNG (made by the view) or CSV;
     :meth:`download_chart` is the view's Save buttons.
     """
@@ -244,6 +246,25 @@ class ResultViewer(Panel):
         return text
 
     # -- charts ----------------------------------------------------------------------------
+    def reset_visualizations(self) -> list[dict]:
+        """Draw what the session declares for each task again (after
+        :attr:`visualizations` was set by hand); return the shown task's declarations."""
+        with self._drawn_lock:
+            self._pinned = False
+            self._declared = None
+            task_id = self.task_id
+        declared, problem = self._declarations(task_id) if task_id else ([], "")
+        with self._drawn_lock:
+            if task_id != self.task_id:
+                return declared
+            if declared and not self._items and self._items_task == task_id:
+                self._items = self._read_items(task_id)
+            self._fill_visualizations(declared)
+            self._draw_charts()
+        if problem:
+            self.show_message(problem, "error")
+        return declared
+
     def chart_frame(self, index: int) -> Any:
         """The rows of chart ``index`` (as ``charts[index]`` holds them) as a DataFrame."""
         import pandas as pd
@@ -527,11 +548,14 @@ class ResultViewer(Panel):
 
     def _chart(self, index: int) -> dict:
         charts = self.charts
-        if isinstance(index, bool) or not isinstance(index, int) or \
-                not 0 <= index < len(charts):
+        try:
+            at = operator.index(index) if not isinstance(index, bool) else -1
+        except TypeError:
+            at = -1
+        if not 0 <= at < len(charts):
             raise InvalidArgument(f"no chart {index!r}: there are {len(charts)} "
                                   "(one per declared visualization, counted from 0)")
-        return charts[index]
+        return charts[at]
 
     def _view(self, index: int) -> str:
         """The id of the view that draws the charts (the one drawn last)."""
@@ -638,9 +662,12 @@ def _chart_format(fmt: str) -> str:
 
 
 def _drawn_as_svg(chart: dict, index: int) -> None:
-    if chart["type"] != "line":
+    if chart["type"] == "table":
         raise InvalidArgument(f"chart {index} ({chart['name']!r}) is a table, not a picture: "
                               "save it with format='csv'")
+    if chart["type"] != "line":
+        raise InvalidArgument(f"chart {index} ({chart['name']!r}) is not drawn: "
+                              f"{'; '.join(chart['problems'])}")
 
 
 def _slug(text: str) -> str:
