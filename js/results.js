@@ -1,11 +1,13 @@
 // ResultViewer's view: the current collaboration's tasks with their status words, the
 // status line, the failed runs (above the results, error first) with the chosen run's
-// log, one results tab per organization, and Download CSV. Python keeps every trait;
-// what is clicked goes back as an action naming one of its public methods. Server text
-// is always set as text, never parsed as HTML.
+// log, the charts the task's function declares (tables and SVG line charts, from the
+// `charts` trait), one results tab per organization, and Download CSV. Python keeps
+// every trait; what is clicked goes back as an action naming one of its public methods.
+// Server text is always set as text, never parsed as HTML.
 
 import { el, button, uniqueId } from "./lib/dom.js";
 import { createGrid } from "./lib/grid.js";
+import { dataTable, exportPng, exportSvg, lineChart, pageMeasure, pointNavigation, seriesFrom, toDom, valueText } from "./lib/chart.js";
 
 function action(model, name, args = {}) {
   model.send({ type: "action", name, args });
@@ -54,6 +56,17 @@ function objects(names, lists, extra = {}) {
   });
 }
 
+// The file of a chart export: a PNG Blob, or the SVG text as a Blob.
+async function chartFile(svg, format) {
+  if (format === "png") return exportPng(svg);
+  return new Blob([exportSvg(svg)], { type: "image/svg+xml" });
+}
+
+// What a chart shows, for deciding whether a drawn one can stay (a patch, not a redraw).
+export function chartKey(chart) {
+  return JSON.stringify(chart);
+}
+
 
 function render({ model, el: root }) {
   const uid = uniqueId("lp-results");
@@ -97,7 +110,12 @@ function render({ model, el: root }) {
     { class: "lp-button lp-results-download" });
   const message = el("div", { class: "lp-message", role: "status", "aria-live": "polite" });
 
-  root.replaceChildren(taskHead, taskBox, status, failureBox, tablist, panel,
+  // -- charts: one figure per declared visualization ------------------------------------------
+  const chartBox = el("section", { class: "lp-results-charts", "aria-label": "Charts" });
+  let drawn = [];  // per chart: {key, figure, width, grid, svgBox}
+  let measure = null;
+
+  root.replaceChildren(taskHead, taskBox, status, failureBox, chartBox, tablist, panel,
     el("div", { class: "lp-results-actions" }, download), message);
 
   function drawTasks() {
@@ -169,6 +187,112 @@ function render({ model, el: root }) {
     event.stopPropagation();
     chooseTab(moves[event.key]);
   });
+  function chartWidth() {
+    return Math.max(240, Math.floor((chartBox.clientWidth || root.clientWidth || 640) - 14));
+  }
+  function drawLine(chart, index, box, pointText) {
+    measure = measure || pageMeasure(root);
+    const width = chartWidth();
+    const id = `${uid}-chart-${index}`;
+    const svg = lineChart(chart, { width, plotHeight: width < 420 ? 170 : 210, id, measure });
+    const elem = toDom(svg);
+    pointNavigation(elem, (p) => { pointText.textContent = p.getAttribute("aria-label") || ""; });
+    box.replaceChildren(elem);
+    return width;
+  }
+  function chartTable(chart, series) {
+    const t = dataTable(chart, series);
+    return el("table", { class: "lp-chart-table", "aria-label": `${chart.name}: data` },
+      el("thead", {}, el("tr", {}, t.columns.map((c) => el("th", { scope: "col", text: c })))),
+      el("tbody", {}, t.rows.map((row) => el("tr", {}, row.map((v, i) => (i === 0
+        ? el("th", { scope: "row", text: valueText(v) })
+        : el("td", { class: typeof v === "number" ? "lp-chart-num" : "", text: valueText(v) })))))));
+  }
+  function makeFigure(chart, index) {
+    const figure = el("figure", { class: "lp-chart", dataset: { kind: chart.type || "none", index: String(index) } });
+    // a table's name heads it; a line chart has its title inside the picture (it is saved
+    // with it), so its description and problems follow the picture
+    const head = el("div", { class: "lp-chart-head" });
+    if (chart.type !== "line") head.append(el("span", { class: "lp-chart-name", text: chart.name }));
+    if (chart.description) head.append(el("span", { class: "lp-chart-description", text: chart.description }));
+    const problems = (chart.problems || []).length ? el("ul", { class: "lp-chart-problems", "aria-label": "What could not be read" },
+      chart.problems.map((p) => el("li", { text: p }))) : null;
+    const about = [head.childNodes.length ? head : null, problems];
+    if (chart.type !== "line") figure.append(...about.filter(Boolean));
+    const item = { key: chartKey(chart), figure, width: 0, grid: null, svgBox: null, chart };
+    const save = (format, label) => button(label, "download",
+      () => action(model, "download_chart", { index, format, view: uid }),
+      { class: "lp-button lp-chart-save", title: `Save “${chart.name}” as ${format.toUpperCase()}` });
+    if (chart.type === "line") {
+      const box = el("div", { class: "lp-chart-box" });
+      const pointText = el("div", { class: "lp-chart-point-text", "aria-live": "polite" });
+      const series = seriesFrom(chart);
+      figure.append(box, pointText, ...about.filter(Boolean),
+        el("div", { class: "lp-chart-actions" }, save("svg", "Save SVG"), save("png", "Save PNG")),
+        el("details", { class: "lp-chart-data" }, el("summary", { text: "Data table" }),
+          el("div", { class: "lp-chart-table-wrap", tabindex: "0", role: "region", "aria-label": `${chart.name}: data table` },
+            chartTable(chart, series))));
+      item.svgBox = box;
+      item.pointText = pointText;
+      item.width = drawLine(chart, index, box, pointText);
+    } else if (chart.type === "table") {
+      const gridBox = el("div", { class: "lp-chart-grid-box" });
+      figure.append(gridBox, el("div", { class: "lp-chart-actions" }, save("csv", "Save CSV")));
+      const columns = chart.columns || [];
+      item.grid = createGrid(gridBox, { key: "_row", selectable: "none", label: chart.name,
+        height: Math.min(260, 40 + 28 * Math.max(1, (chart.rows || []).length)),
+        emptyText: "Nothing at the declared location", columns: resultColumns(columns, chart.rows || []) });
+      item.grid.setRows(objects(columns, chart.rows || []));
+    }
+    return item;
+  }
+  function dropChart(item) {
+    if (item.grid) item.grid.destroy();
+  }
+  // Redraw only the charts that changed (by index); the others keep their elements.
+  function drawCharts() {
+    const charts = model.get("charts") || [];
+    const next = charts.map((chart, i) => {
+      const old = drawn[i];
+      if (old && old.key === chartKey(chart)) return old;
+      const item = makeFigure(chart, i);
+      if (old) { old.figure.replaceWith(item.figure); dropChart(old); }
+      else chartBox.append(item.figure);
+      return item;
+    });
+    for (const old of drawn.slice(charts.length)) { old.figure.remove(); dropChart(old); }
+    drawn = next;
+    chartBox.hidden = drawn.length === 0;
+  }
+  function resizeCharts() {
+    if (!chartBox.clientWidth) return;  // hidden (a tab, a theme being swapped): not now
+    const width = chartWidth();
+    drawn.forEach((item, i) => {
+      if (item.svgBox && Math.abs(item.width - width) >= 2) item.width = drawLine(item.chart, i, item.svgBox, item.pointText);
+    });
+  }
+  function saveBlob(blob, filename) {
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: String(filename || "chart"), hidden: true });
+    root.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+  async function onExport(msg) {
+    if (!msg || msg.type !== "export" || (msg.view && msg.view !== uid)) return;
+    try {
+      const svg = drawn[msg.index]?.svgBox?.querySelector("svg");
+      if (!svg) throw new Error(`chart ${msg.index} is not drawn as a picture here`);
+      const blob = await chartFile(svg, msg.format);
+      if (msg.save) saveBlob(blob, msg.filename);
+      else model.send({ type: "exported", id: msg.id, format: msg.format }, undefined, [await blob.arrayBuffer()]);
+    } catch (error) {
+      if (!msg.save) model.send({ type: "exported", id: msg.id, error: String(error?.message || error) });
+      else { message.textContent = `The chart could not be saved: ${error?.message || error}`; message.dataset.kind = "error"; message.hidden = false; }
+    }
+  }
+
   function drawDownload() {
     download.disabled = !model.get("can_download");
     download.title = model.get("can_download") ? `Save ${model.get("filename")}` : "Nothing to download yet";
@@ -179,14 +303,10 @@ function render({ model, el: root }) {
     message.hidden = !model.get("message");
   }
   function onFile(msg, buffers) {
+    if (msg && msg.type === "export") { onExport(msg); return; }
     if (!msg || msg.type !== "file" || !buffers || !buffers.length) return;
-    const blob = new Blob([buffers[0]], { type: msg.mime || "application/octet-stream" });
-    const url = URL.createObjectURL(blob);
-    const link = el("a", { href: url, download: String(msg.filename || "results.csv"), hidden: true });
-    root.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    saveBlob(new Blob([buffers[0]], { type: msg.mime || "application/octet-stream" }),
+      msg.filename || "results.csv");
   }
 
   const on = (names, fn) => names.forEach((n) => model.on(`change:${n}`, fn));
@@ -197,10 +317,22 @@ function render({ model, el: root }) {
   on(["columns", "rows", "tab_titles", "tab"], drawTabs);
   on(["can_download", "filename"], drawDownload);
   on(["message", "message_kind"], drawMessage);
+  on(["charts"], drawCharts);
   model.on("msg:custom", onFile);
-  drawTasks(); drawStatus(); drawFailures(); drawLog(); drawTabs(); drawDownload(); drawMessage();
+  drawTasks(); drawStatus(); drawFailures(); drawLog(); drawTabs(); drawDownload(); drawMessage(); drawCharts();
+  let resizeFrame = 0;  // the charts follow their box's width, once a frame at most
+  const resizer = new ResizeObserver(() => {
+    cancelAnimationFrame(resizeFrame);
+    resizeFrame = requestAnimationFrame(resizeCharts);
+  });
+  resizer.observe(chartBox);
+  model.send({ type: "view", view: uid, drawn: true });  // export_chart asks a drawn view
   return () => {
+    try { model.send({ type: "view", view: uid, drawn: false }); } catch { /* the kernel is gone */ }
     model.off("msg:custom", onFile);
+    resizer.disconnect();
+    cancelAnimationFrame(resizeFrame);
+    for (const item of drawn) dropChart(item);
     for (const grid of [tasks, failures, results]) grid.destroy();
   };
 }

@@ -6,24 +6,40 @@ the view draws them (the task list, the status line, the failed runs above the r
 the chosen run's log, one tab per organization) and sends what is clicked as an action,
 which is a call of a public method. The CSV goes to the browser in a message, never as a
 trait, so it is never saved with the notebook.
+
+Result charts: the function's ``ui_visualizations`` (from ``session.visualizations(task)``,
+or set by the notebook author as :attr:`ResultViewer.visualizations`) are applied to the
+results in Python (``charts.py``) and drawn by the view as tables and SVG line charts
+(``js/lib/chart.js``). SVG and PNG files are made by the view, from what it draws, with the
+theme's colours written into them: :meth:`ResultViewer.export_chart` asks the view for one
+and writes it when the browser answers (the view must be displayed; CSV needs no browser).
 """
 
 from __future__ import annotations
 
+import itertools
+import operator
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, Int, List, Unicode
+from traitlets import Bool, Dict, Int, List, Unicode, observe
 
-from ..errors import LabpanelsError
+from ..errors import InvalidArgument, LabpanelsError
 from .assets import asset
 from .base import Panel
-from .common import follow_reachability, vantage6_session
+from .charts import build_charts
+from .common import follow_reachability, friendly, vantage6_session
 from .table import jsonable as _jsonable
 
 __all__ = ["ResultViewer", "error_lines", "frame_rows", "status_kind"]
+
+#: the files a chart is saved as: SVG and PNG drawn by the view, CSV of its rows
+CHART_FORMATS = ("svg", "png", "csv")
 
 _HIDDEN_COLUMNS = ("organization_id", "run_id")
 
@@ -81,7 +97,21 @@ class ResultViewer(Panel):
     in the order of ``FAILED_COLUMNS``), ``log_run``/``log_title``/``log_lines``/
     ``log_highlight``, ``columns``/``rows`` (the combined results), ``tab_titles`` and
     ``tab`` (0: every organization, then one per organization), ``filename`` and
-    ``can_download``.
+    ``can_download``, and ``charts`` (one per declared visualization, see below).
+
+    Charts: :attr:`visualizations` holds the declarations of the shown task's function
+    (the store's ``ui_visualizations``: ``table`` and ``line``), read from
+    ``session.visualizations(task)`` when the task's results are read. A notebook author
+    may set it (or pass ``visualizations=[...]``): then those are drawn for every task.
+    ``charts`` holds what the view draws, one dict per declaration:
+    ``{type, name, description, columns, rows, group, problems}`` (+ ``x, y, y_min,
+    y_max`` for a line): the columns once, the rows as lists; with several results
+    the first column (``group``, "organization") says whose row it is and a line chart
+    draws one line per organization. What could not be read is a sentence in
+    ``problems``. :meth:`reset_visualizations` goes back to the session's declarations.
+    :meth:`chart_frame` gives a chart's rows as a DataFrame;
+    :meth:`export_chart` saves one as SVG, PNG (made by the view) or CSV;
+    :meth:`download_chart` is the view's Save buttons.
     """
 
     _esm = asset("results.js")
@@ -102,9 +132,12 @@ class ResultViewer(Panel):
     tab = Int(0).tag(sync=True)
     filename = Unicode("results.csv").tag(sync=True)
     can_download = Bool(False).tag(sync=True)
+    charts = List().tag(sync=True)
+    visualizations = List(Dict())
 
     #: what the view may ask for: an action names one of these public methods
-    ACTIONS = ("show", "show_log", "download_csv", "refresh_tasks", "select_tab")
+    ACTIONS = ("show", "show_log", "download_csv", "refresh_tasks", "select_tab",
+               "download_chart")
 
     def __init__(self, session: Any, task: Any = None, *, follow: bool = True,
                  **kwargs: Any) -> None:
@@ -115,9 +148,18 @@ class ResultViewer(Panel):
         self.failed: list[dict] = []
         self._loaded: tuple | None = None  # (task id, results state, failed count) drawn
         self._drawn_lock = threading.RLock()
+        self._items: list[dict] = []  # the shown task's results, as the session gives them
+        self._items_task: int | None = None  # the task they are of
+        self._declared: tuple[int, list[dict], str] | None = None  # task, declarations, problem
+        self._filling = False  # the viewer (not the author) sets ``visualizations``
+        self._pinned = False  # the author set ``visualizations``: used for every task
+        self._views: dict[str, float] = {}  # the views drawn in a browser: id -> since
+        self._exports: dict[int, tuple[Future, Path, threading.Timer]] = {}
+        self._export_ids = itertools.count(1)
         super().__init__(**kwargs)
         self.add_class("lp-results")
         self.on_msg(self._on_action)
+        self.on_close(self._cancel_exports)
         self.follow(self.session, self._state_changed, "task_state")
         # reading the task list is a request: on the panel's worker
         self.follow(self.session, self._collaboration_changed, ["collaboration", "logged_in"],
@@ -203,6 +245,79 @@ class ResultViewer(Panel):
                   [text.encode("utf-8")])
         return text
 
+    # -- charts ----------------------------------------------------------------------------
+    def reset_visualizations(self) -> list[dict]:
+        """Draw what the session declares for each task again (after
+        :attr:`visualizations` was set by hand); return the shown task's declarations."""
+        with self._drawn_lock:
+            self._pinned = False
+            self._declared = None
+            task_id = self.task_id
+        declared, problem = self._declarations(task_id) if task_id else ([], "")
+        with self._drawn_lock:
+            if task_id != self.task_id:
+                return declared
+            if declared and not self._items and self._items_task == task_id:
+                self._items = self._read_items(task_id)
+            self._fill_visualizations(declared)
+            self._draw_charts()
+        if problem:
+            self.show_message(problem, "error")
+        return declared
+
+    def chart_frame(self, index: int) -> Any:
+        """The rows of chart ``index`` (as ``charts[index]`` holds them) as a DataFrame."""
+        import pandas as pd
+
+        chart = self._chart(index)
+        return pd.DataFrame(chart["rows"], columns=chart["columns"])
+
+    def export_chart(self, index: int, path: str | Path, format: str = "svg", *,
+                     timeout: float = 30.0) -> Future:
+        """Save chart ``index`` to ``path`` as ``"svg"``, ``"png"`` or ``"csv"``; return a
+        Future of the path.
+
+        SVG and PNG are made by the view from the chart it draws (the theme's colours
+        written into the file), so the viewer must be displayed: the file is written when
+        the browser answers, which is after the running cell has finished (read
+        ``future.result()`` in a later cell). CSV (the chart's rows) is written at once.
+        The Future fails with TimeoutError when no answer came within ``timeout``."""
+        chart, fmt = self._chart(index), _chart_format(format)
+        target = Path(path)
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+        if fmt == "csv":
+            target.write_text(self.chart_frame(index).map(_inert).to_csv(index=False),
+                              encoding="utf-8")
+            future.set_result(target)
+            return future
+        _drawn_as_svg(chart, index)
+        view = self._view(index)
+        request = next(self._export_ids)
+        timer = threading.Timer(timeout, self._export_timeout, (request, index, timeout))
+        timer.daemon = True
+        self._exports[request] = (future, target, timer)
+        timer.start()
+        self.send({"type": "export", "id": request, "index": int(index), "format": fmt,
+                   "view": view})
+        return future
+
+    def download_chart(self, index: int, format: str = "svg", view: str = "") -> str:
+        """Save chart ``index`` in the browser as a file (what its Save buttons do);
+        return the file name. ``view``: only that view saves it (the button's own)."""
+        chart, fmt = self._chart(index), _chart_format(format)
+        name = _slug(chart["name"]) or f"chart-{index}"
+        filename = f"task-{self.task_id}-{name}.{fmt}" if self.task_id else f"{name}.{fmt}"
+        if fmt == "csv":
+            text = self.chart_frame(index).map(_inert).to_csv(index=False)
+            self.send({"type": "file", "filename": filename, "mime": "text/csv"},
+                      [text.encode("utf-8")])
+            return filename
+        _drawn_as_svg(chart, index)
+        self.send({"type": "export", "index": int(index), "format": fmt, "save": True,
+                   "filename": filename, "view": str(view or "")})
+        return filename
+
     def join(self, timeout: float | None = 30.0) -> None:
         """Wait until the shown task finished and its results are drawn (TimeoutError
         after ``timeout``), and for the panel's background work."""
@@ -217,8 +332,16 @@ class ResultViewer(Panel):
         super().join(None if deadline is None else max(0.1, deadline - time.monotonic()))
 
     # -- actions from the view -----------------------------------------------------------
-    def _on_action(self, _widget: Any, content: Any, _buffers: list) -> None:
-        if not isinstance(content, dict) or content.get("type") != "action":
+    def _on_action(self, _widget: Any, content: Any, buffers: list) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "view":  # a view was drawn in a browser, or removed
+            self._view_seen(content)
+            return
+        if content.get("type") == "exported":  # a file export_chart asked for
+            self._exported(content, buffers)
+            return
+        if content.get("type") != "action":
             return
         name, args = content.get("name"), content.get("args") or {}
         if name not in self.ACTIONS or not isinstance(args, dict):
@@ -260,20 +383,27 @@ class ResultViewer(Panel):
         except LabpanelsError as exc:  # e.g. encrypted and no key: say so, show the rest
             frame, problem = _empty_frame(), exc
         failed = self.session.failed_runs(task_id) if entry.get("failed") else []
+        declared, chart_problem = self._declarations(task_id)
+        items = self._read_items(task_id) if declared and problem is None else []
         with self._drawn_lock:
             if task_id != self.task_id or self.closed:
                 return  # another task was picked meanwhile
             self.frame = frame
             self.failed = failed
-            with self.hold_sync():  # failures, log and tables in one message
+            self._items, self._items_task = items, task_id
+            with self.hold_sync():  # failures, log, tables and charts in one message
                 self._draw_failures(failed)
                 self._draw_tables(frame)
                 self.filename = f"task-{task_id}-results.csv"
                 self.can_download = not frame.empty
+                self._fill_visualizations(declared)
+                self._draw_charts()
             self._loaded = key
         self._draw_status()
         if problem is not None:
             self.report(problem)
+        elif chart_problem:
+            self.show_message(chart_problem, "error")
         elif not str(entry.get("results") or "").startswith("error"):
             self.show_message("")
 
@@ -352,14 +482,140 @@ class ResultViewer(Panel):
             self.log_lines = []
             self.log_highlight = []
 
+    def _declarations(self, task_id: int) -> tuple[list[dict], str]:
+        """The visualizations to draw for ``task_id`` (the author's, or the session's for
+        the task's function) and a sentence when the session could not say."""
+        if self._pinned:
+            return [dict(v) for v in self.visualizations], ""
+        if self._declared and self._declared[0] == task_id:
+            return self._declared[1], self._declared[2]
+        method = getattr(self.session, "visualizations", None)
+        found: Any = []
+        problem = ""
+        if callable(method):
+            try:
+                found = method(task_id)
+            except Exception as exc:  # the store may be away: the tables still show
+                problem = f"The charts declared for this task could not be read: {friendly(exc)}"
+                found = []
+        declared = [dict(v) for v in found or [] if isinstance(v, Mapping)]
+        if not problem:
+            self._declared = (task_id, declared, problem)
+        return declared, problem
+
+    def _read_items(self, task_id: int) -> list[dict]:
+        """The task's results per run, as dicts (the charts read them by location)."""
+        try:
+            return list(self.session.results(task_id, as_frame=False) or [])
+        except LabpanelsError:  # the tables already say why
+            return []
+
+    def _fill_visualizations(self, declared: list[dict]) -> None:
+        if self._pinned:
+            return
+        self._filling = True
+        try:
+            self.visualizations = declared
+        finally:
+            self._filling = False
+
+    def _draw_charts(self) -> None:
+        with self._drawn_lock:
+            shown = self._items_task is not None and self._items_task == self.task_id
+            charts = build_charts(self.visualizations, self._items) if shown else []
+            if charts != self.charts:
+                self.charts = charts
+
+    @observe("visualizations")
+    def _visualizations_set(self, _change: Any) -> None:
+        if self._filling:
+            return
+        self._pinned = True  # the author's: drawn for every task from now on
+        task_id = self.task_id
+        loaded = bool(task_id and self._loaded and self._loaded[0] == task_id)
+        if loaded and self.visualizations and not self._items:
+            self.later(self._items_for_charts, task_id)  # not read yet: off this thread
+        else:
+            self._draw_charts()
+
+    def _items_for_charts(self, task_id: int) -> None:
+        items = self._read_items(task_id)
+        with self._drawn_lock:
+            if task_id != self.task_id:
+                return
+            self._items, self._items_task = items, task_id
+            self._draw_charts()
+
+    def _chart(self, index: int) -> dict:
+        charts = self.charts
+        try:
+            at = operator.index(index) if not isinstance(index, bool) else -1
+        except TypeError:
+            at = -1
+        if not 0 <= at < len(charts):
+            raise InvalidArgument(f"no chart {index!r}: there are {len(charts)} "
+                                  "(one per declared visualization, counted from 0)")
+        return charts[at]
+
+    def _view(self, index: int) -> str:
+        """The id of the view that draws the charts (the one drawn last)."""
+        if not self._views:
+            raise LabpanelsError(
+                f"chart {index} is drawn in the browser: display the viewer (e.g. as a "
+                "cell's output) before saving it as SVG or PNG; format='csv' needs no browser")
+        return max(self._views, key=self._views.get)
+
+    def _view_seen(self, content: dict) -> None:
+        view = str(content.get("view") or "")
+        if not view:
+            return
+        if content.get("drawn"):
+            self._views[view] = time.monotonic()
+        else:
+            self._views.pop(view, None)
+
+    def _exported(self, content: dict, buffers: list) -> None:
+        pending = self._exports.pop(_int(content.get("id")), None)
+        if pending is None:
+            return  # another view answered first, or it timed out
+        future, target, timer = pending
+        timer.cancel()
+        if content.get("error") or not buffers:
+            future.set_exception(LabpanelsError(
+                f"the browser could not make the file: {content.get('error') or 'no data'}"))
+            return
+        try:
+            target.write_bytes(bytes(buffers[0]))
+        except OSError as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(target)
+
+    def _export_timeout(self, request: int, index: int, timeout: float) -> None:
+        pending = self._exports.pop(request, None)
+        if pending is not None and not pending[0].done():
+            pending[0].set_exception(TimeoutError(
+                f"the browser did not send chart {index} within {timeout:g} s: display the "
+                "viewer; the browser answers once the running cell has finished"))
+
+    def _cancel_exports(self) -> None:
+        pending, self._exports = self._exports, {}
+        for future, _target, timer in pending.values():
+            timer.cancel()
+            if not future.done():
+                future.set_exception(LabpanelsError("the result viewer was closed"))
+
     # -- reactions -----------------------------------------------------------------------
     def _clear(self) -> None:
         self.frame = _empty_frame()
         self.failed = []
         self._loaded = None
+        self._items, self._items_task = [], None
         with self.hold_sync():
             self._draw_failures([])
             self._draw_tables(self.frame)
+            self._fill_visualizations([])
+            self._draw_charts()
             self.status_text = ""
             self.status_kind = "idle"
             self.can_download = False
@@ -396,6 +652,33 @@ def _empty_frame() -> Any:
     import pandas as pd
 
     return pd.DataFrame(columns=["organization", "organization_id", "run_id", "result"])
+
+
+def _chart_format(fmt: str) -> str:
+    text = str(fmt or "").lower().lstrip(".")
+    if text not in CHART_FORMATS:
+        raise InvalidArgument(f"a chart is saved as {', '.join(CHART_FORMATS)}, not {fmt!r}")
+    return text
+
+
+def _drawn_as_svg(chart: dict, index: int) -> None:
+    if chart["type"] == "table":
+        raise InvalidArgument(f"chart {index} ({chart['name']!r}) is a table, not a picture: "
+                              "save it with format='csv'")
+    if chart["type"] != "line":
+        raise InvalidArgument(f"chart {index} ({chart['name']!r}) is not drawn: "
+                              f"{'; '.join(chart['problems'])}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _inert(value: object) -> object:
