@@ -130,8 +130,14 @@ def bibtex_key(csl: Mapping[str, Any]) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower()) or "dataset"
 
 
+_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                          "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th"})
+
+
 def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """Letters without their accents (and ł, ø, ß... spelt out): for BibTeX keys."""
+    return unicodedata.normalize("NFKD", text.translate(_LETTERS)).encode(
+        "ascii", "ignore").decode()
 
 
 def bibtex(csl: Mapping[str, Any]) -> str:

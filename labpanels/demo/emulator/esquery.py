@@ -15,7 +15,8 @@ Enough of the query DSL for the SPARC metadata index as clients use it:
   ``post_filter``, as Elasticsearch does.
 
 Field paths run through lists (``anatomy.organ.name`` collects every organ's name); a
-trailing ``.aggregate`` or ``.keyword`` names the exact (keyword) value of a text field.
+trailing ``.aggregate`` or ``.keyword`` that is not a real key names the exact (keyword)
+value of a text field (``item.modalities.keyword`` is a real key of the SPARC index).
 Text matches are on lower-cased word tokens; ``term``/``terms`` compare exact values.
 Anything else raises :class:`QueryError` (answered 400 with Elasticsearch's error shape).
 """
@@ -69,7 +70,9 @@ def values_at(source: Any, path: str) -> list:
         if isinstance(node, dict) and parts[0] in node:
             walk(node[parts[0]], parts[1:])
 
-    walk(source, [p for p in _strip(path).split(".") if p])
+    walk(source, [p for p in path.split(".") if p])
+    if not out and _strip(path) != path:  # "x.aggregate": the keyword sub-field of x
+        walk(source, [p for p in _strip(path).split(".") if p])
     return out
 
 
