@@ -89,6 +89,19 @@ def test_facets_citation_and_previews(notebook, emulator):
         .to_be_visible()
     preview.scroll_into_view_if_needed()
     nb.screenshot("sparc-preview", preview)
+    # at 360 px the facets, the dataset page and the preview wrap: nothing reaches past
+    # the panel outside the boxes that scroll on purpose
+    overflow = nb.evaluate(
+        "const root = panel.node.querySelector('.lp-sparc-picker');"
+        "root.style.width = '360px';"
+        "await new Promise((r) => requestAnimationFrame(() => r()));"
+        "const edge = root.getBoundingClientRect().right + 1;"
+        "const wide = [...root.querySelectorAll('.lp-sp-facets *, .lp-sp-page *, "
+        ".lp-sp-preview *')].filter((e) => !e.closest('.lp-sp-table-scroll, option, select')"
+        " && e.getClientRects().length && e.getBoundingClientRect().right > edge)"
+        ".map((e) => e.outerHTML.slice(0, 80));"
+        "root.style.width = ''; return wide;")
+    assert overflow == [], overflow
     nb.kernel("picker.open_folder('files/docs')")
     row = tree.locator(".lp-ft-row[data-path$='figure1.png']")
     row.focus()
