@@ -7,7 +7,8 @@
 //
 // Keyboard: the list is role="tree" (one Tab stop, roving tabindex over role="treeitem"
 // rows); ArrowUp/ArrowDown/Home/End/PageUp/PageDown move, ArrowRight or Enter opens a
-// folder, ArrowLeft goes up one folder, Space ticks (Shift+Space: a range). Handled keys
+// folder, Enter on a file (or a click on its name) previews it, ArrowLeft goes up one
+// folder, Space ticks (Shift+Space: a range). Handled keys
 // stop propagating, so the notebook does not take them. Names are written with
 // textContent; icons are inline SVG.
 import { el, icon } from "./lib/dom.js";
@@ -152,6 +153,10 @@ export function createFileTree(container, model) {
     if (row.dir) {
       name.classList.add("lp-ft-folder");
       name.addEventListener("click", (event) => { event.stopPropagation(); act("open_folder", { path: row.path }); });
+    } else {
+      name.classList.add("lp-ft-previewable"); // a file's name previews it (as Enter does)
+      name.title = `${row.path}: click to preview`;
+      name.addEventListener("click", (event) => { event.stopPropagation(); focusRow(index); act("preview_file", { path: row.path }); });
     }
     line.append(box, name, el("span", { class: "lp-ft-type-cell" }, row.dir ? "folder" : row.type || ""),
       el("span", { class: "lp-ft-size-cell" }, row.dir ? "" : formatBytes(row.size)));
@@ -272,8 +277,11 @@ export function createFileTree(container, model) {
       case "PageDown": focusRow(index + page); break;
       case "PageUp": focusRow(index - page); break;
       case "ArrowRight":
+        if (row && row.dir) act("open_folder", { path: row.path });
+        break;
       case "Enter":
         if (row && row.dir) act("open_folder", { path: row.path });
+        else if (row) act("preview_file", { path: row.path });
         break;
       case "ArrowLeft": {
         const path = model.get("tree_path");

@@ -1,11 +1,13 @@
-// DatasetPicker: search SPARC datasets (Enter in the search box searches), the results in
-// a grid (js/lib/grid.js: arrows move, Enter/Space open), the open dataset's details and
-// version, its files (filetree.js: a keyboard tree with ticks), and a download with
-// progress and Cancel. Python keeps the state; every click is an action message naming
+// DatasetPicker: search SPARC datasets (Enter in the search box searches), narrow them by
+// the portal's facets, the results in a grid (js/lib/grid.js: arrows move, Enter/Space
+// open), the open dataset's page (details, contributors, citation, versions), its files
+// (filetree.js: a keyboard tree with ticks; a file's name or Enter previews it), the
+// preview (sparc_portal.js), and a download with progress and Cancel. Python keeps the state; every click is an action message naming
 // a public method of the panel. Server text is always written with textContent.
 import { el, icon, uniqueId } from "./lib/dom.js";
 import { createGrid, rowsFromWire } from "./lib/grid.js";
 import { createFileTree, initializeTree } from "./filetree.js";
+import { createFacets, createPage, createPreview } from "./sparc_portal.js";
 
 
 function initialize({ model }) {
@@ -69,10 +71,15 @@ function render({ model, el: host }) {
   version.addEventListener("keydown", (event) => event.stopPropagation());
   const details = el("section", { class: "lp-sp-details", "aria-label": "Dataset details" },
     title, warning, facts, versionBox, description);
+  const facetsBox = el("div", { class: "lp-sp-facets-box" });
+  const facetsPart = createFacets(facetsBox, model, act);
+  const pagePart = createPage(details, model, act);
 
   // -- files ----------------------------------------------------------------------------
   const treeBox = el("div", { class: "lp-sp-tree" });
   const tree = createFileTree(treeBox, model);
+  const previewBox = el("div", { class: "lp-sp-preview-box" });
+  const previewPart = createPreview(previewBox, model, act);
 
   // -- download -----------------------------------------------------------------------------
   const dest = el("input", { id: `${id}-dest`, class: "lp-input", type: "text", placeholder: "./sparc-downloads/<dataset id>" });
@@ -100,7 +107,8 @@ function render({ model, el: host }) {
   const progress = el("div", { class: "lp-sp-progress" }, el("div", { class: "lp-sp-bar-row" }, stateWord, bar), progressText);
 
   const status = el("div", { class: "lp-status-line", role: "status", "aria-live": "polite" });
-  root.append(form, pager, resultsBox, details, treeBox, downloadForm, progress, status);
+  root.append(form, facetsBox, pager, resultsBox, details, treeBox, previewBox, downloadForm,
+    progress, status);
 
   // -- drawing ---------------------------------------------------------------------------
   function drawSearch() {
@@ -190,6 +198,9 @@ function render({ model, el: host }) {
     for (const off of cleanups) off();
     grid.destroy();
     tree.destroy();
+    facetsPart.destroy();
+    pagePart.destroy();
+    previewPart.destroy();
   };
 }
 

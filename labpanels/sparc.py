@@ -46,11 +46,13 @@ from . import __version__
 from .errors import InvalidArgument, LabpanelsError
 from .osparc.session import DONE_STATES, JobFailedError, JobNotFinished, OsparcSession
 from .pennsieve.session import PennsieveSession
+from .sparc_metadata import MetadataService
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
-__all__ = ["SparcClient", "PennsieveService", "O2SparcService", "O2SparcSolver"]
+__all__ = ["SparcClient", "PennsieveService", "O2SparcService", "O2SparcSolver",
+           "MetadataService"]
 
 PENNSIEVE_HOST = "https://api.pennsieve.io"
 
@@ -318,7 +320,8 @@ class O2SparcService:
 
 
 class SparcClient:
-    """``sparc.client.SparcClient`` with the modules ``pennsieve`` and ``o2sparc``."""
+    """``sparc.client.SparcClient`` with the modules ``metadata`` (:mod:`.sparc_metadata`),
+    ``pennsieve`` and ``o2sparc``."""
 
     def __init__(self, config_file: str = "config.ini", connect: bool = True) -> None:
         self.config = ConfigParser()
@@ -335,9 +338,10 @@ class SparcClient:
             raise LabpanelsError(f"{config_file}: default_profile {profile!r} has no section")
         section = self.config[profile]
         self.module_names: list[str] = []
+        self.metadata = MetadataService(section, connect)
         self.pennsieve = PennsieveService(section, connect)
         self.o2sparc = O2SparcService(section, connect)
-        self.module_names = ["o2sparc", "pennsieve"]
+        self.module_names = ["metadata", "o2sparc", "pennsieve"]
 
     def connect(self) -> bool:
         """Nothing to connect ahead of time (kept for compatibility)."""

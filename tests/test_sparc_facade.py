@@ -35,7 +35,7 @@ def client(emulator, tmp_path, monkeypatch):
 
 
 def test_pennsieve_search_methods_return_sparc_client_shapes(client):
-    assert client.module_names == ["o2sparc", "pennsieve"]
+    assert client.module_names == ["metadata", "o2sparc", "pennsieve"]
     pennsieve = client.pennsieve
     assert pennsieve.get_profile() == "emulator"
     page = pennsieve.list_datasets(limit=2, query="vagus nerve", embargo=False)

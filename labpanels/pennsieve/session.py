@@ -36,6 +36,8 @@ from .download import (
     safe_path,
     zipit_download,
 )
+from .metadata import MetadataSearch
+from .portal import PortalMethods, doi_resolver_for, scicrunch_for
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -139,7 +141,7 @@ def _params(**values: Any) -> dict[str, Any]:
     return out
 
 
-class PennsieveSession(SessionState):
+class PennsieveSession(PortalMethods, SessionState):
     """Search, browse and download public Pennsieve (SPARC) datasets.
 
     Traits (for panels): ``busy`` while a call runs, ``last_error`` (the message of the
@@ -151,6 +153,11 @@ class PennsieveSession(SessionState):
     ``<host>/zipit/discover`` next to it. ``timeout`` (connect, read) applies to every
     request and to every read of a download; ``chunk_size`` is how much a download reads
     and writes at a time.
+
+    The SPARC portal's extras (:mod:`.portal`): ``scicrunch_url`` and ``scicrunch_key``
+    for the metadata index and its facets (``session.metadata``; the key defaults to
+    ``$SCICRUNCH_API_KEY``), ``doi_url`` for citations; both default to the real
+    services for the real discover API and to the same host otherwise.
     """
 
     dataset = Dict(allow_none=True, default_value=None, help="the selected dataset (DTO)")
@@ -165,10 +172,16 @@ class PennsieveSession(SessionState):
         timeout: Timeout = DEFAULT_TIMEOUT,
         retries: int = 2,
         chunk_size: int = CHUNK_SIZE,
+        scicrunch_url: str | None = None,
+        scicrunch_key: str | None = None,
+        doi_url: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.http = HttpClient(url, timeout=timeout, retries=retries)
+        self.metadata = MetadataSearch(scicrunch_url or scicrunch_for(url), api_key=scicrunch_key,
+                                       timeout=timeout, retries=retries)
+        self.doi_url = (doi_url or doi_resolver_for(url)).rstrip("/")
         self.chunk_size = chunk_size
         self.zipit_url = zipit_url or _zipit_for(url)
         self._latest: dict[int, dict] = {}
@@ -224,6 +237,7 @@ class PennsieveSession(SessionState):
     def close(self) -> None:
         """Close pooled connections."""
         self.http.close()
+        self.metadata.close()
 
     def __enter__(self) -> PennsieveSession:
         return self

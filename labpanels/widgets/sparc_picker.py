@@ -28,6 +28,7 @@ from ..pennsieve.download import DownloadCancelled
 from ..pennsieve.session import Page, PennsieveSession
 from .assets import asset
 from .base import Panel
+from .sparc_portal import PortalPicker
 
 __all__ = ["DatasetPicker", "FileTree", "dataset_row", "file_row", "dispatch_action",
            "DATASET_COLUMNS", "FILE_KEYS"]
@@ -255,8 +256,12 @@ _TREE_TRAITS = {
 }
 
 
-class DatasetPicker(Panel):
+class DatasetPicker(PortalPicker, Panel):
     """Search public SPARC datasets, read one's details, tick files and download them.
+
+    The SPARC portal's parts (:mod:`.sparc_portal`): facets (``facets``,
+    ``facet_filters``, :meth:`toggle_facet`), the dataset page (``page``: contributors,
+    citation, versions) and previews (:meth:`preview_file`, ``preview``).
 
     ``picker.selected`` is the selection (file dicts: path, name, size, type), for the
     code that follows; ``selected_paths`` the same as paths. Traits: ``dataset`` (the open
@@ -313,9 +318,9 @@ class DatasetPicker(Panel):
     _actions = frozenset({
         "search", "next_page", "previous_page", "open_dataset", "open_folder", "more_files",
         "resend_files", "select", "filter_type", "filter_names", "start_download", "cancel",
-    })
+    }) | PortalPicker.portal_actions
     _slow = frozenset({"search", "next_page", "previous_page", "open_dataset", "open_folder",
-                       "more_files"})  # server requests: on the panel's worker
+                       "more_files"}) | PortalPicker.portal_slow  # server requests: on the worker
 
     def __init__(
         self,
@@ -392,8 +397,13 @@ class DatasetPicker(Panel):
     def _fetch(self, offset: int) -> Page:
         self.searching = True
         try:
-            page = self.session.search_datasets(**self._query_args(), limit=self.page_size,
-                                                offset=offset)
+            args = self._query_args()
+            faceted = self._faceted_page(args, offset)  # the index's page when faceted
+            if faceted is not None:
+                page = Page(faceted.items, faceted.total, faceted.limit, faceted.offset)
+            else:
+                page = self.session.search_datasets(**args, limit=self.page_size,
+                                                    offset=offset)
         finally:
             self.searching = False
         self._offset, self._total = offset, page.total
@@ -460,16 +470,15 @@ class DatasetPicker(Panel):
         self.dataset = dto
         self.dataset_id = int(dto["id"])
         self.details = _details(dto)
-        versions = [
-            int(v["version"])
-            for v in self.session.versions(int(dto["id"]))
-            if v.get("version") is not None
-        ]
+        every = self.session.versions(int(dto["id"]))
+        versions = [int(v["version"]) for v in every if v.get("version") is not None]
         self.versions = sorted(set(versions) | {int(dto["version"])}, reverse=True)
         self.version = int(dto["version"])
+        self.close_preview()
         self.tree.root_label = str(dto.get("name") or f"dataset {dto['id']}")[:60]
         self.tree.clear()
         self.tree.open_folder(self.session.root_folder())
+        self.page = self._page_for(dto, every)
 
     def _load_folder(self, path: str, offset: int, limit: int) -> Page:
         return self.session.browse(path=path, limit=limit, offset=offset)
@@ -648,6 +657,8 @@ class DatasetPicker(Panel):
                 if self._shown is not None or self.dataset is not None:
                     self._shown, self.dataset, self.dataset_id = None, None, None
                     self.details, self.versions, self.version = {}, [], None
+                    self.page = {}
+                    self.close_preview()
                     self.tree.clear()
             elif self._shown != (int(dto["id"]), int(dto["version"])):
                 self._show_dataset_now(dto)

@@ -7,7 +7,12 @@ the ``o2sparc_host/o2sparc_username/o2sparc_password`` keys, as sparc.client rea
 
 Redirects, as the reference prescribes: ``client.pennsieve.host_api`` for the search
 methods, ``Pennsieve.http_api.api_host`` for relative ``get``/``post`` URLs, and the
-module's ``requests.post`` for ``download_file`` (whose zipit URL is hard-coded).
+module's ``requests.post`` for ``download_file`` (whose zipit URL is hard-coded); and
+``client.metadata.algolia_api`` for the SciCrunch index (MetadataService).
+
+``SPARC_FLOW`` (comma-separated: metadata, pennsieve, o2sparc; default all) picks the parts
+to run. The metadata part reports each call it made (``metadata_calls``: method and
+arguments) with its answer, so the same calls can be replayed through labpanels.
 """
 
 from __future__ import annotations
@@ -27,6 +32,29 @@ SLEEPER = "simcore/services/comp/itis/sleeper"
 CSV_SUMMARY = "simcore/services/comp/labpanels/csv-summary"
 REAL_PENNSIEVE = "https://api.pennsieve.io"
 DEADLINE_S = 60
+INDEX_PATH = "/elastic/v1/SPARC_Algolia_pr/_search"
+
+#: MetadataService calls: (method, args); the answers are compared with labpanels'
+METADATA_CALLS = [
+    ("list_datasets", []),
+    ("search_datasets", []),
+    ("search_datasets", ['{"query": {"terms": {"_id": ["203", "201"]}}}']),
+    ("search_datasets", [{"query": {"query_string": {"query": "heart AND rat"}}, "size": 5}]),
+    ("search_datasets", [{
+        "size": 3, "from": 0,
+        "query": {"bool": {
+            "must": [{"multi_match": {"query": "nerve stimulation recordings",
+                                      "fields": ["item.name", "item.description"]}}],
+            "filter": [{"terms": {"organisms.primary.species.name.aggregate":
+                                  ["Rattus norvegicus"]}}]}},
+        "aggs": {"organ": {"terms": {"field": "anatomy.organ.name.aggregate"}},
+                 "sex": {"terms": {"field": "attributes.subject.sex.value.aggregate"}}},
+    }]),
+    ("search_datasets", [{"query": {"match": {"item.modalities.keyword": "electrophysiology"}},
+                          "sort": [{"item.name.aggregate": "desc"}],
+                          "_source": ["item.name", "item.curie"]}]),
+    ("getURL", ["{index}?from=1&size=2&q=electrophysiology"]),
+]
 
 
 def main() -> int:
@@ -37,6 +65,34 @@ def main() -> int:
 
     client = SparcClient(connect=False, config_file=os.environ["SPARC_CONFIG"])
     report["modules"] = sorted(client.module_names)
+    parts = set((os.environ.get("SPARC_FLOW") or "metadata,pennsieve,o2sparc").split(","))
+    if "metadata" in parts:
+        report.update(metadata_flow(client, base))
+    if "pennsieve" in parts or "o2sparc" in parts:
+        pennsieve_and_o2sparc(client, base, work, report)
+    json.dump(report, sys.stdout, default=str)
+    return 0
+
+
+def metadata_flow(client, base: str) -> dict:
+    """MetadataService against the emulator's SciCrunch index."""
+    md = client.metadata
+    out: dict = {"metadata_host": md.connect(), "metadata_key": md.get_profile()}
+    index = base + INDEX_PATH
+    md.algolia_api = index
+    calls = []
+    for name, args in METADATA_CALLS:
+        args = [a.replace("{index}", index) if isinstance(a, str) else a for a in args]
+        calls.append({"method": name, "args": args, "answer": getattr(md, name)(*args)})
+    out["metadata_calls"] = calls
+    # sparc.client drops from/size once the URL is not api.scicrunch.io's: limit is ignored
+    out["metadata_limit_2"] = len(md.list_datasets(limit=2)["hits"]["hits"])
+    md.set_profile("not-the-key")
+    out["metadata_wrong_key"] = md.search_datasets()  # the error body, returned as data
+    return out
+
+
+def pennsieve_and_o2sparc(client, base: str, work: Path, report: dict) -> None:
     pennsieve = client.pennsieve
     pennsieve.host_api = base
     pennsieve.Pennsieve.http_api.api_host = base
@@ -167,8 +223,6 @@ def main() -> int:
         + "".join(f"s{i},{250 + i * 5},{180 + (i % 4) * 3}\n" for i in range(1, 21))
     )
     report["csv_summary"] = run(CSV_SUMMARY, "1.0.0", {"input_1": table, "input_2": "weight_g"})
-    json.dump(report, sys.stdout, default=str)
-    return 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
 ``/s3/{bucket}/{key}``   fake object store behind presigned URLs (dataset files,
                          o²S²PARC downloads, upload parts, log zips)
 ``/dataset-assets/...``  readme/banner assets referenced by dataset DTOs
+``/elastic/v1/...``      SciCrunch's Elasticsearch (the SPARC metadata index) and
+``/doi/...``             DOI metadata (CSL-JSON): :mod:`.scicrunch`
 ``/``                    a JSON index; ``/healthz`` answers ``ok``
 =======================  ==========================================================
 
@@ -30,6 +32,7 @@ from starlette.routing import Route
 from .common import Settings, Signer, base_url, s3_error
 from .osparc import UPLOADS_BUCKET, OsparcService
 from .pennsieve import DiscoverService, file_response
+from .scicrunch import ScicrunchService
 from .seed import build_seed
 from .zipit import ZipitService
 
@@ -124,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *discover.routes(),
         *zipit.routes(),
         *osparc.routes(),
+        *ScicrunchService(seed, settings).routes(),  # /elastic/v1/..., /doi/...
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: not_found}, lifespan=lifespan)
     app.state.settings = settings

@@ -434,6 +434,10 @@ def _gastric_dataset() -> Dataset:
             _csv(["subject", "minute", "amplitude_mm", "frequency_cpm"], all_rows),
         )
     )
+    means = [[m, *(f"{sum(float(r[k]) for r in all_rows if r[1] == m) / 3:.3f}" for k in (2, 3))]
+             for m in range(60)]  # a TSV: mean amplitude and frequency over the hour
+    files.append(FileNode("files/derivative/mean_motility.tsv", _csv(
+        ["minute", "mean_amplitude_mm", "mean_frequency_cpm"], means).replace(b",", b"\t")))
     _finish_version(
         ds,
         dict(
