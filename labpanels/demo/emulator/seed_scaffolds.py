@@ -76,7 +76,8 @@ def scaffold_datasets() -> list[Dataset]:
         207, "Rat heart scaffold with ventricle segmentation",
         "An anatomical scaffold of the rat heart (scaffoldmaker 3D Heart 1, rat parameters) "
         "and an MBF XML segmentation of the ventricle walls traced on micro-CT slices.",
-        ["heart", "scaffold", "segmentation", "Rattus norvegicus"], 1, "2023-02-14T09:00:00.000000Z",
+        ["heart", "scaffold", "segmentation", "Rattus norvegicus"], 1,
+        "2023-02-14T09:00:00.000000Z",
         "* `files/derivative/scaffold/Scaffold_Creator-settings.json`: the scaffold's "
         "settings (generate it with scaffoldmaker)\n"
         "* `files/primary/sub-rat01/heart_ventricles.xml`: MBF XML contours",
@@ -94,7 +95,8 @@ def scaffold_datasets() -> list[Dataset]:
         209, "Stomach wall segmentation with a vagal afferent trace",
         "MBF XML segmentation of the rat stomach wall (fundus, body, pyloric antrum) with one "
         "traced vagal afferent fibre; a second tracing was truncated on export.",
-        ["stomach wall", "segmentation", "Rattus norvegicus", "MBF XML"], 4, "2023-07-11T09:00:00.000000Z",
+        ["stomach wall", "segmentation", "Rattus norvegicus", "MBF XML"], 4,
+        "2023-07-11T09:00:00.000000Z",
         "* `files/primary/sub-R01/stomach_segmentation.xml`: contours and an afferent trace\n"
         "* `files/primary/sub-R02/truncated_tracing.xml`: a damaged export (not valid XML)",
         _segmentations(209), "2023-08-01T10:00:00.000000Z", "10.26275/st0m-0209")
