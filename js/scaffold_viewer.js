@@ -29,16 +29,25 @@ void main() {
   gl_FragColor = vec4(colour.rgb * shade, colour.a);
 }`;
 
+// A theme token as [r, g, b] in 0..1: painted on a 1-pixel canvas, so every CSS colour
+// syntax the browser computes (rgb(), color(srgb ...) from color-mix, ...) comes out as bytes.
+let swatch = null;
 function tokenColour(node, name, fallback) {
   const probe = el("span", { style: { color: `var(${name}, ${fallback})`, display: "none" } });
   node.append(probe);
-  const m = getComputedStyle(probe).color.match(/[\d.]+/g) || [0, 0, 0];
+  const css = getComputedStyle(probe).color;
   probe.remove();
-  return [Number(m[0]) / 255, Number(m[1]) / 255, Number(m[2]) / 255];
+  swatch = swatch || document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+  swatch.clearRect(0, 0, 1, 1);
+  swatch.fillStyle = fallback;
+  swatch.fillStyle = css;
+  swatch.fillRect(0, 0, 1, 1);
+  const [r, g, b] = swatch.getImageData(0, 0, 1, 1).data;
+  return [r / 255, g / 255, b / 255];
 }
 
 function createGL(canvas) {
-  const gl = canvas.getContext("webgl", { antialias: true, preserveDrawingBuffer: true });
+  const gl = canvas.getContext("webgl", { alpha: false, antialias: true, preserveDrawingBuffer: true });
   if (!gl || !gl.getExtension("OES_element_index_uint")) return null;
   const shader = (type, text) => {
     const s = gl.createShader(type);
@@ -142,18 +151,20 @@ function render({ model, el: host }) {
   }
 
   // ---- drawing ---------------------------------------------------------------------------
+  // read from the theme once the view is in the page (a detached node has no computed style)
   const colours = () => ({
     bg: tokenColour(root, "--lp-bg", "#fff"),
     base: tokenColour(root, "--lp-fg-muted", "#777"),
     lines: tokenColour(root, "--lp-fg", "#222"),
-    highlight: tokenColour(root, "--lp-accent", "#c60"),
+    highlight: tokenColour(root, "--lp-accent", "#1976d2"),
+    final: root.isConnected,
   });
   let palette = null;
   let frame = 0;
   const redraw = () => { if (!frame) frame = requestAnimationFrame(() => { frame = 0; draw(); }); };
 
   function draw() {
-    palette = palette || colours();
+    if (!palette || !palette.final) palette = colours();
     const width = canvas.width, height = canvas.height;
     if (!glx) { drawCanvas2d(width, height); return; }
     const { gl } = glx;
@@ -196,7 +207,7 @@ function render({ model, el: host }) {
       segs(group.lines, palette.highlight);
       segs(outline, palette.base);
       gl.enable(gl.BLEND);
-      gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+      gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ZERO, gl.ONE);  // stays opaque
       gl.depthMask(false);
       tris(surface, palette.base, 0.18);
       gl.depthMask(true);
