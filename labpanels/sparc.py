@@ -39,6 +39,7 @@ import os
 import tempfile
 import warnings
 from configparser import ConfigParser, SectionProxy
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,12 +48,13 @@ from .errors import InvalidArgument, LabpanelsError
 from .osparc.session import DONE_STATES, JobFailedError, JobNotFinished, OsparcSession
 from .pennsieve.session import PennsieveSession
 from .sparc_metadata import MetadataService
+from .zinc import ZincHelper
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
 __all__ = ["SparcClient", "PennsieveService", "O2SparcService", "O2SparcSolver",
-           "MetadataService"]
+           "MetadataService", "ZincHelper"]
 
 PENNSIEVE_HOST = "https://api.pennsieve.io"
 
@@ -346,6 +348,12 @@ class SparcClient:
     def connect(self) -> bool:
         """Nothing to connect ahead of time (kept for compatibility)."""
         return True
+
+    @cached_property
+    def zinc(self) -> ZincHelper:
+        """sparc.client's Zinc helper (scaffolds, MBF segmentations) on this client's
+        Pennsieve service; needs ``pip install 'labpanels[zinc]'`` (see :mod:`labpanels.zinc`)."""
+        return ZincHelper(self.pennsieve)
 
     def get_config(self) -> ConfigParser:
         """The parsed configuration."""

@@ -112,8 +112,8 @@ def get(http, emu, route, **params):
 # --------------------------------------------------------------------------- discover
 def test_search_datasets_filters_order_and_paging(emulator, http):
     page = get(http, emulator, "/discover/search/datasets").json()
-    assert page["limit"] == 10 and page["offset"] == 0 and page["totalCount"] == 5
-    assert {d["id"] for d in page["datasets"]} == {201, 202, 203, 204, 205}
+    assert page["limit"] == 10 and page["offset"] == 0 and page["totalCount"] == 8
+    assert {d["id"] for d in page["datasets"]} == {201, 202, 203, 204, 205, 207, 208, 209}
     assert all(set(d) >= DTO_REQUIRED for d in page["datasets"])
     assert [
         d["id"]
@@ -128,7 +128,7 @@ def test_search_datasets_filters_order_and_paging(emulator, http):
         for d in get(http, emulator, "/discover/search/datasets", embargo="true").json()["datasets"]
     ] == [205]
     assert (
-        get(http, emulator, "/discover/search/datasets", embargo="False").json()["totalCount"] == 4
+        get(http, emulator, "/discover/search/datasets", embargo="False").json()["totalCount"] == 7
     )
     by_name = get(
         http, emulator, "/discover/search/datasets", orderBy="name", orderDirection="asc"
@@ -142,7 +142,7 @@ def test_search_datasets_filters_order_and_paging(emulator, http):
     second = get(
         http, emulator, "/discover/search/datasets", orderBy="name", limit=2, offset=2
     ).json()
-    assert second["limit"] == 2 and second["offset"] == 2 and second["totalCount"] == 5
+    assert second["limit"] == 2 and second["offset"] == 2 and second["totalCount"] == 8
     assert [d["name"] for d in second["datasets"]] == sorted(names, reverse=True)[2:4]
     org = get(http, emulator, "/discover/search/datasets", organization="University of Auckland")
     assert [d["id"] for d in org.json()["datasets"]] == [202]
@@ -390,7 +390,7 @@ def test_search_files_and_records(emulator, http):
     manifest = get(
         http, emulator, "/discover/search/files", fileType="json", query="manifest"
     ).json()
-    assert {f["datasetId"] for f in manifest["files"]} == {201, 202, 203, 204}
+    assert {f["datasetId"] for f in manifest["files"]} == {201, 202, 203, 204, 207, 208, 209}
     assert {
         "name",
         "datasetId",

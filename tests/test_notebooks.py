@@ -131,7 +131,7 @@ def test_notebook_3_sparc_data(sparc_connection, tmp_path, secrets, emulator):
     out = run_notebook("3-sparc-data.ipynb", sparc_connection, tmp_path,
                        [*secrets, *emulator.credentials])
     text = "\n".join(out)
-    assert "1 dataset(s) match 'heart rate'" in text
+    assert "2 dataset(s) match 'heart rate'" in text  # 201, and the heart scaffold 207
     assert "201: Heart rate response to vagus nerve stimulation in rats" in text
     assert "files/derivative/summary.csv" in text
     summary = pd.read_csv(tmp_path / "sparc-downloads" / "files" / "derivative" / "summary.csv")

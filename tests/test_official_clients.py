@@ -226,7 +226,7 @@ def test_sparc_client_pennsieve_search(sparc_report):
     r = sparc_report
     assert r["modules"] == ["metadata", "o2sparc", "pennsieve"]
     assert r["list_datasets"] == {"totalCount": 1, "limit": 2, "ids": [201]}
-    assert r["by_name"] == sorted(r["by_name"], key=str.lower) and len(r["by_name"]) == 5
+    assert r["by_name"] == sorted(r["by_name"], key=str.lower) and len(r["by_name"]) == 8
     assert r["tagged"] == [202, 203]
     assert r["bad_order"] is None  # the 400 is swallowed by pennsieve2, as with the real service
     assert r["list_records"] == {"totalCount": 7, "n": 5, "models": ["researcher"]}

@@ -88,19 +88,19 @@ def test_search_filters_order_and_paging(session):
     tagged = session.search_datasets(tags=["stomach", "spinal cord"])
     assert sorted(d["id"] for d in tagged) == [202, 203]
     assert [d["id"] for d in session.search_datasets(embargo=True)] == [205]
-    assert session.search_datasets(embargo=False).total == 4
+    assert session.search_datasets(embargo=False).total == 7
     org = session.search_datasets(organization="University of Auckland")
     assert [d["id"] for d in org] == [202]
     by_name = session.search_datasets(order_by="name", order_direction="asc")
     names = [d["name"] for d in by_name]
-    assert names == sorted(names, key=str.lower) and by_name.total == 5
+    assert names == sorted(names, key=str.lower) and by_name.total == 8
     assert session.search_datasets(order_by="size", order_direction="desc")[0]["id"] == 204
     second = session.search_datasets(order_by="name", order_direction="asc", limit=2, offset=2)
-    assert (second.total, second.limit, second.offset, len(second)) == (5, 2, 2, 2)
+    assert (second.total, second.limit, second.offset, len(second)) == (8, 2, 2, 2)
     assert [d["name"] for d in second] == names[2:4] and second.next_offset == 4
-    last = session.search_datasets(order_by="name", order_direction="asc", limit=2, offset=4)
-    assert len(last) == 1 and last.next_offset is None and not last.has_next
-    assert last.raw["totalCount"] == 5  # the server's page, untouched
+    last = session.search_datasets(order_by="name", order_direction="asc", limit=2, offset=6)
+    assert len(last) == 2 and last.next_offset is None and not last.has_next
+    assert last.raw["totalCount"] == 8  # the server's page, untouched
     with pytest.raises(BadRequest, match="orderBy"):
         session.search_datasets(order_by="nonsense")
     assert "invalid orderBy" in session.last_error and session.busy is False
@@ -112,7 +112,7 @@ def test_iter_and_all_datasets_fetch_pages_lazily(session):
     first = next(it)
     assert len(session.sent) == 1 and "limit=2" in session.sent[0][1]
     rest = list(it)
-    assert len(session.sent) == 3  # 5 datasets in pages of 2
+    assert len(session.sent) == 4  # 8 datasets in pages of 2
     assert [first["id"], *[d["id"] for d in rest]] == [
         d["id"] for d in session.all_datasets(order_by="name", order_direction="asc")
     ]

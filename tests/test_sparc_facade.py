@@ -43,7 +43,7 @@ def test_pennsieve_search_methods_return_sparc_client_shapes(client):
     assert (page["totalCount"], page["limit"], [d["id"] for d in page["datasets"]]) == (1, 2, [201])
     by_name = pennsieve.list_datasets(limit=10, order_by="name", order_direction="asc")
     names = [d["name"] for d in by_name["datasets"]]
-    assert names == sorted(names, key=str.lower) and len(names) == 5
+    assert names == sorted(names, key=str.lower) and len(names) == 8
     assert sorted(d["id"] for d in pennsieve.list_datasets(tags=["stomach"])["datasets"]) == [202]
     with pytest.raises(BadRequest, match="orderBy"):  # sparc.client returns None here
         pennsieve.list_datasets(order_by="nonsense")
@@ -112,7 +112,7 @@ def test_pennsieve_downloads_and_passthrough(client, emulator, tmp_path):
     with pytest.raises(NotFound):
         pennsieve.get("/discover/datasets/999")
     pennsieve.host_api = emulator.url  # sparc.client's way of re-pointing still works
-    assert pennsieve.list_datasets(limit=1)["totalCount"] == 5
+    assert pennsieve.list_datasets(limit=1)["totalCount"] == 8
 
 
 def run_job(solver, inputs: dict) -> tuple[str, list[float]]:

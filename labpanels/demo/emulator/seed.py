@@ -695,6 +695,8 @@ def _records(datasets: dict[int, Dataset]) -> list[dict]:
 
 
 def build_seed() -> Seed:
+    from .seed_scaffolds import scaffold_datasets  # scaffolds and segmentations: 207-209
+
     datasets = {}
     for ds in (
         _heart_rate_dataset(),
@@ -703,6 +705,7 @@ def build_seed() -> Seed:
         _large_dataset(),
         _embargoed_dataset(),
         _unpublished_dataset(),
+        *scaffold_datasets(),
     ):
         datasets[ds.id] = ds
     return Seed(datasets=datasets, records=_records(datasets))
