@@ -82,10 +82,10 @@ def test_official_metadata_service_and_labpanels_give_the_same_hits(official_met
         assert without_took(ours) == without_took(call["answer"]), call["method"]
     # the answers are the index's, not empty pages
     answers = [c["answer"] for c in calls]
-    assert answers[0]["hits"]["total"] == 5 and ids(answers[0]) == ["201", "202", "203",
-                                                                      "204", "205"]
+    published = ["201", "202", "203", "204", "205", "207", "208", "209"]  # 206: embargoed
+    assert answers[0]["hits"]["total"] == len(published) and ids(answers[0]) == published
     assert ids(answers[2]) == ["201", "203"]
-    assert ids(answers[3]) == ["201"]  # heart AND rat
+    assert ids(answers[3]) == ["201", "207"]  # heart AND rat: the recordings, the scaffold
     facets = answers[4]["aggregations"]
     assert ids(answers[4])[0] == "201" and set(ids(answers[4])) <= {"201", "204", "205"}
     assert {b["key"]: b["doc_count"] for b in facets["sex"]["buckets"]} == {"Male": 2,
@@ -95,7 +95,7 @@ def test_official_metadata_service_and_labpanels_give_the_same_hits(official_met
                  "curie": "DOI:10.26275/big1-0100"}}
     assert answers[6]["hits"]["total"] == 3 and ids(answers[6]) == ["204", "205"]
     # the deliberate differences: limit is honoured; a wrong key raises
-    assert report["metadata_limit_2"] == 5  # sparc.client drops from/size off scicrunch.io
+    assert report["metadata_limit_2"] == 8  # sparc.client drops from/size off scicrunch.io
     assert len(client.metadata.list_datasets(limit=2)["hits"]["hits"]) == 2
     assert report["metadata_wrong_key"]["status"] == 401
     client.metadata.set_profile("not-the-key")
@@ -134,10 +134,11 @@ def test_query_dsl_subset(emulator):
     assert hits({"match": {"item.name": "rats"}}) == ["201"]
     assert hits({"match": {"item.description": {"query": "vagus bladder",
                                                 "operator": "and"}}}) == []
-    assert set(hits({"match": {"item.description": "vagus bladder"}})) == {"201", "205"}
+    assert set(hits({"match": {"item.description": "vagus bladder"}})) == {"201", "205", "208"}
     assert hits({"query_string": {"query": '"vagus nerve"'}}) == ["201"]
-    assert hits({"query_string": {"query": "heart -electrophysiology"}}) == []
-    assert set(hits({"query_string": {"query": "NOT heart"}})) == {"202", "203", "205"}
+    assert hits({"query_string": {"query": "heart -electrophysiology"}}) == ["207"]  # scaffold
+    assert set(hits({"query_string": {"query": "NOT heart"}})) == {"202", "203", "205", "208",
+                                                                   "209"}
     assert set(hits({"query_string": {
         "query": f'organisms.primary.species.name:("{RAT}" OR "{MOUSE}") AND '
                  "attributes.subject.sex.value:(female)"}})) == {"201", "205"}
@@ -152,17 +153,17 @@ def test_query_dsl_subset(emulator):
     ordered = es(emulator, {"sort": [{"item.name.aggregate": "asc"}],
                             "_source": ["item.name"]}).json()["hits"]["hits"]
     names = [h["_source"]["item"]["name"] for h in ordered]
-    assert names == sorted(names, key=str.lower) and len(names) == 5
+    assert names == sorted(names, key=str.lower) and len(names) == 8
     # post_filter narrows the hits, not the aggregations (as Elasticsearch does)
     answer = es(emulator, {"post_filter": {"term": {"_id": "202"}}, "aggs": {"sp": {"terms": {
         "field": "organisms.primary.species.name.aggregate", "size": 2}}}}).json()
     assert ids(answer) == ["202"]
-    assert answer["aggregations"]["sp"]["buckets"] == [{"key": RAT, "doc_count": 3},
+    assert answer["aggregations"]["sp"]["buckets"] == [{"key": RAT, "doc_count": 6},
                                                        {"key": "Felis catus", "doc_count": 1}]
     assert answer["aggregations"]["sp"]["sum_other_doc_count"] == 1
     # GET: from, size and q as URL parameters
     got = es(emulator, method="GET", params={"q": "rat", "size": 1, "from": 0}).json()
-    assert got["hits"]["total"] == 2 and len(got["hits"]["hits"]) == 1
+    assert got["hits"]["total"] == 5 and len(got["hits"]["hits"]) == 1
 
 
 def test_index_errors_have_elasticsearch_shape(emulator):
@@ -182,30 +183,31 @@ def test_index_errors_have_elasticsearch_shape(emulator):
 # --------------------------------------------------------------------------- facets
 def test_facet_counts_and_across_or_within(session):
     everything = session.facet_search()
-    assert everything.total == 5
+    assert everything.total == 8  # five recordings, two scaffolds, one segmentation
     assert [f["key"] for f in everything.facets] == [f.key for f in FACETS]
     assert [f["label"] for f in everything.facets] == [
         "Type", "Anatomical structure", "Species", "Experimental approach", "Sex",
         "Age category", "Consortium"]
-    assert everything.counts("species") == {RAT: 3, "Felis catus": 1, MOUSE: 1}
-    assert everything.counts("anatomy") == {"heart": 2, "nervous system": 1, "spinal cord": 1,
-                                            "stomach": 1, "urinary bladder": 1}
+    assert everything.counts("species") == {RAT: 6, "Felis catus": 1, MOUSE: 1}
+    assert everything.counts("anatomy") == {"heart": 3, "nervous system": 1, "spinal cord": 1,
+                                            "stomach": 2, "urinary bladder": 2}
     # one facet: the others' counts shrink, its own stay (OR: other values can be added)
     rats = session.facet_search(filters={"species": [RAT]})
-    assert sorted(rats.ids) == [201, 204, 205]
+    assert sorted(rats.ids) == [201, 204, 205, 207, 208, 209]
     assert rats.counts("species") == everything.counts("species")
-    assert rats.counts("anatomy") == {"heart": 2, "nervous system": 1, "urinary bladder": 1}
+    assert rats.counts("anatomy") == {"heart": 3, "nervous system": 1, "stomach": 1,
+                                      "urinary bladder": 2}
     # OR within a facet
     either = session.facet_search(filters={"species": [RAT, MOUSE]})
-    assert sorted(either.ids) == [201, 202, 204, 205]
+    assert sorted(either.ids) == [201, 202, 204, 205, 207, 208, 209]
     # AND across facets; each facet counted with the others applied
     both = session.facet_search(filters={"species": [RAT], "anatomy": ["heart"]})
-    assert sorted(both.ids) == [201, 204] and both.total == 2
-    assert both.counts("species") == {RAT: 2}
+    assert sorted(both.ids) == [201, 204, 207] and both.total == 3
+    assert both.counts("species") == {RAT: 3}
     assert both.counts("anatomy") == rats.counts("anatomy")
     assert both.counts("sex") == {"Male": 2, "Female": 1}
     species = next(f for f in both.facets if f["key"] == "species")
-    assert species["values"] == [{"value": RAT, "count": 2, "selected": True}]
+    assert species["values"] == [{"value": RAT, "count": 3, "selected": True}]
     # a ticked value with no match stays listed, at 0
     none = session.facet_search(filters={"species": [MOUSE], "anatomy": ["heart"]})
     assert none.total == 0 and none.counts("species")[MOUSE] == 0
@@ -219,12 +221,12 @@ def test_facet_search_with_text_tags_order_and_pages(session):
     assert found.items[0]["doi"] == "10.26275/big1-0100" and found.items[0]["version"] == 1
     assert session.facet_search(tags=["rat"]).ids == [201, 205]
     by_name = session.facet_search(order_by="name", limit=2, offset=1)
-    assert by_name.total == 5 and len(by_name.items) == 2
+    assert by_name.total == 8 and len(by_name.items) == 2
     assert by_name.items[0]["name"].startswith("Gastric")
     newest = session.facet_search(order_by="date").ids
     assert newest[0] == 205 and newest[-1] == 203
     assert session.facets(filters={"type": ["Experimental"]})[0]["values"][0] == {
-        "value": "Experimental", "count": 5, "selected": True}
+        "value": "Experimental", "count": 6, "selected": True}
     with pytest.raises(InvalidArgument, match="unknown facet 'organ'"):
         session.facet_search(filters={"organ": ["heart"]})
     with pytest.raises(InvalidArgument, match="order_by"):

@@ -79,6 +79,17 @@ FACETS: dict[int, dict] = {
           "species": ["Rattus norvegicus"], "modalities": ["electrophysiology"],
           "sex": ["Female"], "age": ["adult"], "consortium": ["SPARC"],
           "award": "OT2OD023873", "subjects": 8},
+    # the organ scaffolds and the segmentation (seed_scaffolds.py): scaffolds have no subjects
+    207: {"types": ["Scaffold"], "organs": [("heart", "heart")],
+          "species": ["Rattus norvegicus"], "modalities": ["anatomy"],
+          "consortium": ["SPARC"], "award": "OT2OD030541", "subjects": 0},
+    208: {"types": ["Scaffold"], "organs": [("urinary bladder", "urinary bladder")],
+          "species": ["Rattus norvegicus"], "modalities": ["anatomy"],
+          "consortium": ["SPARC"], "award": "OT2OD030541", "subjects": 0},
+    209: {"types": ["Experimental"], "organs": [("stomach", "stomach")],
+          "species": ["Rattus norvegicus"], "modalities": ["anatomy", "microscopy"],
+          "sex": ["Male"], "age": ["adult"], "consortium": ["SPARC"],
+          "award": "OT2OD025340", "subjects": 2},
 }
 
 
