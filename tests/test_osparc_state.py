@@ -8,12 +8,12 @@ import threading
 from datetime import datetime
 
 import pytest
-from ipywidgets.widgets import widget as widget_module
 
 from labpanels.osparc import OsparcSession
 from labpanels.widgets import JobBuilder, OsparcJobProgress, OsparcResultViewer
 from labpanels.widgets.osparc_jobs import progress_text
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
+from tests.lifecycle import observers, open_widgets, thread_names
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
@@ -33,19 +33,6 @@ def osparc(emulator):
 def workdir(tmp_path):
     (tmp_path / "number.txt").write_text("2")
     return tmp_path
-
-
-def observers(session) -> int:
-    return sum(len(handlers) for by_type in session._trait_notifiers.values()
-               for handlers in by_type.values())
-
-
-def open_widgets() -> int:
-    return len(widget_module._instances)
-
-
-def thread_names() -> list[str]:
-    return sorted(t.name for t in threading.enumerate())
 
 
 def seconds(start: str, end: str) -> float:
