@@ -12,19 +12,10 @@ from labpanels.widgets.osparc_history import HISTORY_COLUMNS
 from labpanels.widgets.osparc_jobs import InvalidInputs
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
 from tests.lifecycle import observers, open_widgets, thread_names
+from tests.osparc_fixture import SLEEPER, osparc_fixture, pollers  # noqa: F401
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(90)
-SLEEPER = "simcore/services/comp/itis/sleeper"
-POLLER = "labpanels-osparc-job-"
-
-
-@pytest.fixture
-def osparc(emulator):
-    s = OsparcSession(emulator.osparc_url, *emulator.credentials, poll_interval=0.03)
-    s.select_solver(SLEEPER, "2.0.2")
-    yield s
-    s.close()
 
 
 def click(panel, name: str, **args) -> None:
@@ -161,7 +152,7 @@ def test_closed_history_and_study_panels_leave_nothing_behind(osparc):
     for panel in make():  # anything created once per process exists now
         panel.close()
         panel.join(5)
-    until(lambda: not any(n.startswith(POLLER) for n in thread_names()), what="no poller")
+    until(lambda: not pollers(), what="no poller")
     watchers, widgets, threads = observers(osparc), open_widgets(), thread_names()
     made = make() + make()
     assert observers(osparc) > watchers and open_widgets() > widgets
@@ -177,5 +168,5 @@ def test_closed_history_and_study_panels_leave_nothing_behind(osparc):
     osparc.run_study(osparc.study_list[0], {"Sleep interval": 0})  # the session moves on
     osparc.wait()
     assert (made[0].shown_id, made[1].study_rows) == before
-    until(lambda: not any(n.startswith(POLLER) for n in thread_names()), what="no poller")
+    until(lambda: not pollers(), what="no poller")
     assert thread_names() == threads
