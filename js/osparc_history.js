@@ -3,10 +3,11 @@
 // job (its inputs, outputs and log below), Re-run runs it again with the same inputs.
 // Python keeps the state; every click is an action message naming a panel method.
 // Server text is always written with textContent.
-import { el, button } from "./lib/dom.js";
+import { el, button, uniqueId } from "./lib/dom.js";
 import { createGrid } from "./lib/grid.js";
 import { duration } from "./lib/format.js";
 import { createJobDetail } from "./lib/jobdetail.js";
+import { actions, searchBox, statusLine, watch } from "./lib/view.js";
 
 const COLUMNS = [
   { key: "id", label: "Job", width: "minmax(90px, 1fr)" },
@@ -19,11 +20,9 @@ const COLUMNS = [
 ];
 const STATES = ["SUCCESS", "FAILED", "ABORTED", "STARTED", "PENDING", "PUBLISHED", "NOT_STARTED"];
 
-let unique = 0;
-
 function render({ model, el: host }) {
-  const id = `lp-oh-${++unique}`;
-  const act = (name, args = {}) => model.send({ type: "action", name, args });
+  const id = uniqueId("lp-oh");
+  const act = actions(model);
   const root = el("div", { class: "lp-theme lp-osparc-history" });
   host.append(root);
 
@@ -32,17 +31,8 @@ function render({ model, el: host }) {
   const refresh = button("Refresh", "refresh", () => act("refresh"));
   const state = el("select", { class: "lp-input", id: `${id}-state` });
   state.addEventListener("change", () => act("filter", { state: state.value }));
-  const search = el("input", { class: "lp-input lp-oh-search", type: "search", id: `${id}-search`,
-    placeholder: "Search id, state, error, inputs…" });
-  let typing = null;
-  search.addEventListener("input", () => {
-    clearTimeout(typing);
-    typing = setTimeout(() => act("filter", { text: search.value }), 150);
-  });
-  search.addEventListener("keydown", (event) => {
-    event.stopPropagation();
-    if (event.key === "Escape") { search.value = ""; act("filter", { text: "" }); }
-  });
+  const search = searchBox({ class: "lp-input lp-oh-search", id: `${id}-search`,
+    placeholder: "Search id, state, error, inputs…" }, (text) => act("filter", { text }));
   const bar = el("div", { class: "lp-oh-bar" },
     el("label", { for: `${id}-solver` }, "Solver"), solver, refresh,
     el("label", { for: `${id}-state` }, "State"), state,
@@ -63,15 +53,15 @@ function render({ model, el: host }) {
   const rerun = button("Re-run with the same inputs", "refresh", () => act("rerun"),
     { class: "lp-button lp-primary" });
   const detail = createJobDetail(model, { label: "Job" });
-  const status = el("div", { class: "lp-status-line", role: "status", "aria-live": "polite" });
-  root.append(bar, count, listBox, el("div", { class: "lp-oh-actions" }, rerun), detail.el, status);
+  root.append(bar, count, listBox, el("div", { class: "lp-oh-actions" }, rerun), detail.el,
+    statusLine(model));
 
-  function drawSolvers() {
+  const drawSolvers = watch(model, ["releases", "solver_id", "version"], () => {
     solver.replaceChildren(...model.get("releases").map(([value, label]) =>
       el("option", { value }, label)));
     solver.value = `${model.get("solver_id")}:${model.get("version")}`;
-  }
-  function drawStates() {
+  });
+  const drawStates = watch(model, ["counts", "state_filter"], () => {
     const counts = model.get("counts");
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     const known = [...STATES, ...Object.keys(counts).filter((s) => !STATES.includes(s))];
@@ -80,38 +70,23 @@ function render({ model, el: host }) {
         .map((s) => el("option", { value: s }, `${s} (${counts[s] || 0})`)));
     state.value = model.get("state_filter");
     count.textContent = `${model.get("rows").length} of ${total} jobs`;
-  }
-  function drawSearch() {
+  });
+  const drawSearch = watch(model, ["query"], () => {
     if (document.activeElement !== search) search.value = model.get("query");
-  }
-  function drawRows() {
+  });
+  watch(model, ["rows"], () => {
     grid.setRows(toRows());
     drawStates();
-  }
-  function drawShown() {
+  });
+  const drawShown = watch(model, ["shown_id"], () => {
     const shown = model.get("shown_id");
     grid.setSelected(shown ? [shown] : []);
     rerun.disabled = !shown;
-  }
-  function drawStatus() {
-    status.textContent = model.get("message");
-    status.dataset.kind = model.get("message_kind");
-  }
-  model.on("change:releases", drawSolvers);
-  model.on("change:solver_id", drawSolvers);
-  model.on("change:version", drawSolvers);
-  model.on("change:rows", drawRows);
-  model.on("change:counts", drawStates);
-  model.on("change:state_filter", drawStates);
-  model.on("change:query", drawSearch);
-  model.on("change:shown_id", drawShown);
-  model.on("change:message", drawStatus);
-  model.on("change:message_kind", drawStatus);
+  });
   drawSolvers();
   drawStates();
   drawSearch();
   drawShown();
-  drawStatus();
   return () => { grid.destroy(); detail.destroy(); };
 }
 

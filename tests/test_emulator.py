@@ -883,3 +883,39 @@ def test_start_and_stop_handle(tmp_path):
     with socket.socket() as sock:
         sock.settimeout(1)
         assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_shutting_the_emulator_down_stops_every_running_job(tmp_path):
+    """The app's shutdown cancels the solver jobs and the study jobs that still run, and
+    waits for them: none is left running (nor half-stopped) when it returns."""
+    import asyncio
+
+    import httpx
+
+    from labpanels.demo.emulator.app import create_app
+    from labpanels.demo.emulator.common import Settings
+
+    settings = Settings(data_dir=str(tmp_path))
+    app = create_app(settings)
+    osparc = app.state.osparc
+    sleepers = next(s for s in osparc.studies.studies.values()
+                    if s.title == "Two sleepers in a row")
+
+    async def run() -> list:
+        transport = httpx.ASGITransport(app=app)
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=transport, base_url="http://emu",
+                                         auth=(settings.api_key, settings.api_secret)) as client:
+                base = f"/v0/solvers/{SLEEPER_Q}/releases/2.0.2/jobs"
+                solver = (await client.post(base, json={"values": {"input_2": 500}})).json()
+                assert (await client.post(f"{base}/{solver['id']}:start")).status_code == 202
+                studies = f"/v0/studies/{sleepers.uid}/jobs"
+                study = (await client.post(studies, json={"values": {"Sleep interval": 500}})
+                         ).json()
+                assert (await client.post(f"{studies}/{study['id']}:start")).status_code == 202
+            jobs = [osparc.runner.jobs[solver["id"]], osparc.studies.jobs[study["id"]]]
+            assert all(job.task is not None and not job.task.done() for job in jobs)
+        # the app has shut down; the loop still runs, so nothing else could stop them
+        return [(job.task.done(), job.state) for job in jobs]
+
+    assert asyncio.run(run()) == [(True, "ABORTED"), (True, "ABORTED")]

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
-from nbclient import NotebookClient
 
 from labpanels.demo.data import load_csv
 from labpanels.demo.scenario import WORKSHOP
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
-from tests.notebook_runner import NOTEBOOKS, write_connection
+from tests.notebook_runner import cell_texts, execute_notebook, write_connection
 
 pytestmark = pytest.mark.platform
 
@@ -44,32 +42,11 @@ def run_notebook(name: str, connection: Path, workdir: Path, secrets: list[str] 
                  timeout: int = 300) -> list[str]:
     """Execute every cell as a saved notebook would be (widget state included); check
     that no output and no widget state holds a secret; return each code cell's text."""
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    previous = os.environ.get("LABPANELS_DEMO_INFO")
-    os.environ["LABPANELS_DEMO_INFO"] = str(connection)
-    try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                       resources={"metadata": {"path": str(workdir)}}).execute()
-    finally:
-        if previous is None:
-            os.environ.pop("LABPANELS_DEMO_INFO", None)
-        else:
-            os.environ["LABPANELS_DEMO_INFO"] = previous
+    nb = execute_notebook(name, connection, workdir, timeout, store_widget_state=True)
     saved = workdir / f"executed-{name}"
     nbformat.write(nb, saved)
     assert_no_secrets(saved.read_text(), secrets, name)
-    texts = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        parts = []
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream":
-                parts.append(output.get("text", ""))
-            elif "data" in output and "text/plain" in output["data"]:
-                parts.append(output["data"]["text/plain"])
-        texts.append("".join(parts))
-    return texts
+    return cell_texts(nb)
 
 
 def assert_no_secrets(saved: str, secrets: list[str], where: str) -> None:

@@ -4,43 +4,23 @@ they follow, start and hold nothing."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from ipywidgets.widgets import widget as widget_module
 
 from labpanels.osparc import OsparcSession
 from labpanels.widgets import OsparcJobHistory, OsparcJobProgress, OsparcStudyRunner
 from labpanels.widgets.osparc_history import HISTORY_COLUMNS
 from labpanels.widgets.osparc_jobs import InvalidInputs
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
+from tests.lifecycle import observers, open_widgets, thread_names
+from tests.osparc_fixture import SLEEPER, osparc_fixture, pollers  # noqa: F401
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(90)
-SLEEPER = "simcore/services/comp/itis/sleeper"
-POLLER = "labpanels-osparc-job-"
-
-
-@pytest.fixture
-def osparc(emulator):
-    s = OsparcSession(emulator.osparc_url, *emulator.credentials, poll_interval=0.03)
-    s.select_solver(SLEEPER, "2.0.2")
-    yield s
-    s.close()
 
 
 def click(panel, name: str, **args) -> None:
     """What the view sends for a click, as the kernel receives it."""
     panel._handle_custom_msg({"type": "action", "name": name, "args": args}, [])
-
-
-def observers(session) -> int:
-    return sum(len(handlers) for by_type in session._trait_notifiers.values()
-               for handlers in by_type.values())
-
-
-def thread_names() -> list[str]:
-    return sorted(t.name for t in threading.enumerate())
 
 
 def row(panel: OsparcJobHistory, job_id: str) -> dict:
@@ -172,21 +152,21 @@ def test_closed_history_and_study_panels_leave_nothing_behind(osparc):
     for panel in make():  # anything created once per process exists now
         panel.close()
         panel.join(5)
-    until(lambda: not any(n.startswith(POLLER) for n in thread_names()), what="no poller")
-    watchers, widgets, threads = observers(osparc), len(widget_module._instances), thread_names()
+    until(lambda: not pollers(), what="no poller")
+    watchers, widgets, threads = observers(osparc), open_widgets(), thread_names()
     made = make() + make()
-    assert observers(osparc) > watchers and len(widget_module._instances) > widgets
+    assert observers(osparc) > watchers and open_widgets() > widgets
     for panel in made:
         panel.close()
         assert panel.followed == 0
     for panel in made:
         panel.join(5)
     assert observers(osparc) == watchers
-    assert len(widget_module._instances) == widgets
+    assert open_widgets() == widgets
     until(lambda: thread_names() == threads, what="the panels' threads ended")
     before = (made[0].shown_id, made[1].study_rows)
     osparc.run_study(osparc.study_list[0], {"Sleep interval": 0})  # the session moves on
     osparc.wait()
     assert (made[0].shown_id, made[1].study_rows) == before
-    until(lambda: not any(n.startswith(POLLER) for n in thread_names()), what="no poller")
+    until(lambda: not pollers(), what="no poller")
     assert thread_names() == threads

@@ -8,44 +8,22 @@ import threading
 from datetime import datetime
 
 import pytest
-from ipywidgets.widgets import widget as widget_module
 
 from labpanels.osparc import OsparcSession
 from labpanels.widgets import JobBuilder, OsparcJobProgress, OsparcResultViewer
 from labpanels.widgets.osparc_jobs import progress_text
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
+from tests.lifecycle import observers, open_widgets, thread_names
+from tests.osparc_fixture import POLLER, SLEEPER, osparc_fixture, pollers  # noqa: F401
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
-SLEEPER = "simcore/services/comp/itis/sleeper"
-POLLER = "labpanels-osparc-job-"
-
-
-@pytest.fixture
-def osparc(emulator):
-    s = OsparcSession(emulator.osparc_url, *emulator.credentials, poll_interval=0.03)
-    s.select_solver(SLEEPER, "2.0.2")
-    yield s
-    s.close()
 
 
 @pytest.fixture
 def workdir(tmp_path):
     (tmp_path / "number.txt").write_text("2")
     return tmp_path
-
-
-def observers(session) -> int:
-    return sum(len(handlers) for by_type in session._trait_notifiers.values()
-               for handlers in by_type.values())
-
-
-def open_widgets() -> int:
-    return len(widget_module._instances)
-
-
-def thread_names() -> list[str]:
-    return sorted(t.name for t in threading.enumerate())
 
 
 def seconds(start: str, end: str) -> float:
@@ -142,12 +120,11 @@ def test_one_poller_per_job_in_the_session_however_many_panels(osparc, workdir):
 
     osparc._send = counting
     job = osparc.submit({"input_1": workdir / "number.txt", "input_2": 4})
-    pollers = [n for n in thread_names() if n.startswith(POLLER)]
-    assert pollers == [f"{POLLER}{job['id'][:8]}"]
+    running = pollers()
+    assert running == [f"{POLLER}{job['id'][:8]}"]
     assert all(b.wait(30) == "SUCCESS" for b in bars)
-    assert set(inspected) == {pollers[0]}  # nobody else asked
-    until(lambda: not any(n.startswith(POLLER) for n in thread_names()),
-          what="the poller ended with the job")
+    assert set(inspected) == {running[0]}  # nobody else asked
+    until(lambda: not pollers(), what="the poller ended with the job")
     assert all(v.state == "SUCCESS" for v in viewers)
 
 
@@ -232,8 +209,7 @@ def test_closed_osparc_panels_change_nothing_when_the_session_does(osparc, workd
     for panel in (builder, bar, viewer):
         panel.close()
     osparc.stop(first)
-    until(lambda: not any(n.startswith(POLLER) for n in thread_names()),
-          what="the session's poller of the first job ended")
+    until(lambda: not pollers(), what="the session's poller of the first job ended")
     threads, widgets = thread_names(), open_widgets()
     changes: list[str] = []
     for panel in (builder, bar, viewer):
@@ -242,7 +218,6 @@ def test_closed_osparc_panels_change_nothing_when_the_session_does(osparc, workd
     assert thread_names() == threads  # no poll thread starts for a closed bar
     second = osparc.submit({"input_1": workdir / "number.txt", "input_2": 0})
     osparc.wait(second)
-    until(lambda: not any(n.startswith(POLLER) for n in thread_names()),
-          what="the session's poller ended")
+    until(lambda: not pollers(), what="the session's poller ended")
     assert changes == [] and thread_names() == threads and open_widgets() == widgets
     assert bar.job_id == viewer._current == first["id"] and bar.state == "STARTED"

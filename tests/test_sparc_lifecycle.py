@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from ipywidgets.widgets import widget as widget_module
 
 from labpanels.pennsieve import PennsieveSession
 from labpanels.widgets import DatasetPicker
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
+from tests.lifecycle import observers, open_widgets, thread_names
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def observers(session) -> int:
-    """Every observer registered on the session's traits."""
-    return sum(len(handlers) for by_type in session._trait_notifiers.values()
-               for handlers in by_type.values())
-
-
-def open_widgets() -> int:
-    return len(widget_module._instances)
-
-
-def thread_names() -> list[str]:
-    return sorted(t.name for t in threading.enumerate())
 
 
 @pytest.fixture

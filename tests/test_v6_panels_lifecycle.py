@@ -4,10 +4,7 @@ session, and every open panel tells the same story about a task without a Refres
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from ipywidgets.widgets.widget import _instances
 
 from labpanels.errors import RequestTimeout
 from labpanels.vantage6 import Vantage6Session
@@ -19,6 +16,7 @@ from labpanels.widgets import (
     TaskBuilder,
     Vantage6Dashboard,
 )
+from tests.lifecycle import live_threads, new_threads, observers, open_widgets
 from tests.waiting import until
 
 pytestmark = pytest.mark.platform
@@ -35,16 +33,6 @@ def live(v6):
     until(lambda: s.live, what="live events")
     yield s
     s.close()
-
-
-def _observers(session) -> int:
-    """How many observers the session holds (every trait, every kind)."""
-    return sum(len(handlers) for kinds in session._trait_notifiers.values()
-               for handlers in kinds.values())
-
-
-def _threads() -> set[threading.Thread]:
-    return {t for t in threading.enumerate() if t.is_alive()}
 
 
 def _panels(dash):
@@ -75,25 +63,25 @@ def _task_ids(results) -> list[int]:
 def test_closed_dashboards_leave_nothing_behind(live):
     # let the session's own start-up work end first
     until(lambda: not live.busy, what="session idle")
-    observers, widgets = _observers(live), len(_instances)
-    threads = _threads()
+    watchers, widgets = observers(live), open_widgets()
+    threads = live_threads()
     dashboards = [Vantage6Dashboard(live) for _ in range(5)]
     live.select("GHT_consortium")  # every panel reads the new collaboration ...
     live.select("PhY-research")
     for dash in dashboards:  # ... on its own worker thread
         for panel in _panels(dash):
             panel.join(30)
-    assert _observers(live) > observers  # they do follow the session
-    assert len(_threads() - threads) >= 5  # and have workers of their own
+    assert observers(live) > watchers  # they do follow the session
+    assert len(new_threads(threads)) >= 5  # and have workers of their own
     for dash in dashboards:
         dash.close()
-    assert _observers(live) == observers
+    assert observers(live) == watchers
     for dash in dashboards:
         assert all(panel.closed and panel.followed == 0 for panel in _panels(dash))
-    until(lambda: not {t for t in _threads() - threads if t.name.startswith("labpanels-")},
+    until(lambda: not new_threads(threads, "labpanels-"),
           what="the panels' threads ended")
-    until(lambda: len(_instances) == widgets,
-          what=f"open widgets back to {widgets} (now {len(_instances)})")
+    until(lambda: open_widgets() == widgets,
+          what=f"open widgets back to {widgets} (now {open_widgets()})")
 
 
 def test_a_closed_panel_ignores_its_session(live):
@@ -108,11 +96,11 @@ def test_a_closed_panel_ignores_its_session(live):
 
     progress = JobProgress(live)
     progress.close()
-    before = _threads()
+    before = live_threads()
     task = live.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
     assert live.last_task["id"] == task["id"]
     assert progress.task_id == 0  # a closed panel does not follow the new task
-    assert not {t for t in _threads() - before if "JobProgress" in t.name}
+    assert not {t for t in new_threads(before) if "JobProgress" in t.name}
     live.wait(task)
 
 

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from labpanels.vantage6 import Vantage6Session
+from tests.lifecycle import live_threads, new_threads
 from tests.waiting import until
 
 pytestmark = pytest.mark.platform
@@ -105,7 +106,7 @@ def test_event_handler_never_waits_for_the_server(v6, session, monkeypatch):
 
 
 def test_logout_empties_the_state_and_leaves_no_thread(v6):
-    before = set(threading.enumerate())
+    before = live_threads()
     s = Vantage6Session(v6["url"])
     s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
     s.select("PhY-research")
@@ -118,8 +119,4 @@ def test_logout_empties_the_state_and_leaves_no_thread(v6):
     s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
     assert s.task_state == {}  # a new login starts empty
     s.close()
-
-    def left() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t not in before and t.is_alive()]
-
-    until(lambda: not left(), 10, "every thread of the session ended")
+    until(lambda: not new_threads(before), 10, "every thread of the session ended")

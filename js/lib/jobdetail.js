@@ -4,6 +4,7 @@
 import { el } from "./dom.js";
 import { createGrid } from "./grid.js";
 import { statusClass, statusKind } from "./format.js";
+import { watch } from "./view.js";
 
 const OUTPUT_COLUMNS = [
   { key: "name", label: "Output", width: "minmax(90px, 1fr)" },
@@ -33,7 +34,7 @@ export function createJobDetail(model, { label = "Job", empty = "No job opened" 
   const root = el("section", { class: "lp-jobdetail", "aria-label": label },
     el("div", { class: "lp-jd-head" }, heading, chip), error, note, body);
 
-  function drawHead() {
+  watch(model, ["shown_id", "shown_state", "shown_error", "shown_note"], () => {
     const id = model.get("shown_id");
     const state = model.get("shown_state");
     heading.textContent = id ? `${label} ${id}` : empty;
@@ -48,25 +49,17 @@ export function createJobDetail(model, { label = "Job", empty = "No job opened" 
     error.dataset.statusKind = err ? "error" : "idle";
     const text = state === "SUCCESS" || err ? "" : model.get("shown_note");
     note.textContent = id ? text : "";
-  }
-  function drawInputs() {
+  })();
+  watch(model, ["inputs_rows"], () => {
     const rows = model.get("inputs_rows");
     inputs.replaceChildren(...(rows.length ? rows.flatMap(([name, value]) => [
       el("dt", {}, name), el("dd", {}, value)]) : [el("dd", { class: "lp-jd-none" }, "Not known")]));
-  }
-  function drawLog() {
+  })();
+  watch(model, ["log_rows", "log_note"], () => {
     logNote.textContent = model.get("log_note");
     log.replaceChildren(...model.get("log_rows").map(([level, text]) =>
       el("div", { class: "lp-log-line", dataset: { level } }, text)));
-  }
-  const onRows = () => grid.setRows(toRows());
-  for (const name of ["shown_id", "shown_state", "shown_error", "shown_note"]) model.on(`change:${name}`, drawHead);
-  model.on("change:inputs_rows", drawInputs);
-  model.on("change:outputs_rows", onRows);
-  model.on("change:log_rows", drawLog);
-  model.on("change:log_note", drawLog);
-  drawHead();
-  drawInputs();
-  drawLog();
+  })();
+  watch(model, ["outputs_rows"], () => grid.setRows(toRows()));
   return { el: root, destroy: () => grid.destroy() };
 }

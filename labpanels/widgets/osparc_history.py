@@ -10,20 +10,18 @@ current one, so the progress bar and the result viewer show it too). One anywidg
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from traitlets import Dict, List, Unicode
+from traitlets import Dict, HasTraits, List, Unicode
 
 from ..errors import LabpanelsError
 from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession
-from ..waiting import Stopped, poll
 from .assets import asset
 from .base import Panel
-from .osparc_jobs import log_level, value_type
+from .osparc_jobs import log_level, settle, shown_value, value_cells
 from .sparc_picker import dispatch_action
 
 __all__ = ["OsparcJobHistory", "JobShown", "output_rows", "input_rows", "HISTORY_COLUMNS",
@@ -35,33 +33,30 @@ HISTORY_COLUMNS = ["id", "state", "created_at", "started_at", "stopped_at", "ela
 MAX_LOG_LINES = 5000
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, Mapping) and "filename" in value:
-        return str(value.get("filename"))
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def output_rows(job: Mapping[str, Any] | None) -> list[list[str]]:
     """A job record's outputs as [name, type, value] rows (files by their name)."""
-    rows = []
-    for name, value in ((job or {}).get("outputs") or {}).items():
-        kind = value_type(value)
-        if kind == "file":
-            kind = f"file ({value.get('content_type') or '?'})"
-        rows.append([str(name), kind, _shown(value)])
-    return rows
+    return [[str(name), *value_cells(value)]
+            for name, value in ((job or {}).get("outputs") or {}).items()]
 
 
 def input_rows(job: Mapping[str, Any] | None) -> list[list[str]]:
     """A job record's inputs (when known) as [name, value] rows."""
-    return [[str(k), _shown(v)] for k, v in ((job or {}).get("inputs") or {}).items()]
+    return [[str(k), shown_value(v)] for k, v in ((job or {}).get("inputs") or {}).items()]
 
 
-class JobShown:
+class JobShown(HasTraits):
     """What a panel shows of the session's current job when it is the one it opened:
-    state, error, inputs, outputs and (once it ended) its log, read on the panel's worker.
-    The panel defines the traits ``shown_id``, ``shown_state``, ``shown_error``,
-    ``shown_note``, ``inputs_rows``, ``outputs_rows``, ``log_rows`` and ``log_note``."""
+    state, error, inputs, outputs and (once it ended) its log, read on the panel's worker
+    (``js/lib/jobdetail.js`` draws these traits)."""
+
+    shown_id = Unicode("").tag(sync=True)
+    shown_state = Unicode("").tag(sync=True)
+    shown_error = Unicode("").tag(sync=True)
+    shown_note = Unicode("").tag(sync=True)
+    inputs_rows = List().tag(sync=True)
+    outputs_rows = List().tag(sync=True)
+    log_rows = List().tag(sync=True)
+    log_note = Unicode("No job opened").tag(sync=True)
 
     session: OsparcSession
 
@@ -122,8 +117,7 @@ class JobShown:
                 self.shown_id, self.shown_state)
             return True if done or not self.shown_id else None
 
-        with contextlib.suppress(Stopped, TimeoutError):
-            poll(ready, timeout=timeout, first=0.02, factor=1.5, cap=0.25, stop=self.stopping)
+        settle(self, ready, timeout)
         self.join(timeout)
         return self.shown_state
 
@@ -149,14 +143,6 @@ class OsparcJobHistory(JobShown, Panel):
     state_filter = Unicode("").tag(sync=True)
     query = Unicode("").tag(sync=True)
     counts = Dict().tag(sync=True)
-    shown_id = Unicode("").tag(sync=True)
-    shown_state = Unicode("").tag(sync=True)
-    shown_error = Unicode("").tag(sync=True)
-    shown_note = Unicode("").tag(sync=True)
-    inputs_rows = List().tag(sync=True)
-    outputs_rows = List().tag(sync=True)
-    log_rows = List().tag(sync=True)
-    log_note = Unicode("No job opened").tag(sync=True)
 
     _actions = frozenset({"refresh", "choose_solver", "filter", "reopen", "rerun"})
 

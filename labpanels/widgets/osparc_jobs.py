@@ -7,10 +7,7 @@ the viewer, and all of them show the same state. Every click is also a method.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
-import os
 import re
 import threading
 import time
@@ -23,11 +20,11 @@ from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from ..errors import LabpanelsError
 from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession
-from ..pennsieve.download import safe_name
 from ..waiting import Stopped, poll
 from .assets import asset
 from .base import Panel, PanelBase
 from .common import friendly
+from .osparc_form import InvalidInputs, PortField, PortForm, files_in, port_kind, same_kind
 from .sparc_picker import dispatch_action
 
 __all__ = [
@@ -39,44 +36,13 @@ __all__ = [
     "log_level",
     "value_type",
     "progress_text",
+    "shown_value",
+    "value_cells",
+    "settle",
 ]
-
-_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints"}
-_FILE_WORDS = re.compile(r"\b(file|files|table|csv|image|path|data)\b", re.IGNORECASE)
-
-
-class InvalidInputs(LabpanelsError, ValueError):
-    """The form does not hold valid inputs; ``errors`` maps each port to its message."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
-        super().__init__("not submitted: " + "; ".join(self.errors.values()))
 
 
 # --------------------------------------------------------------------------- helpers
-def port_kind(port: Mapping[str, Any]) -> str:
-    """integer, number, boolean, string, file or json for a port's ``content_schema``.
-
-    The public API describes a file port as ``{"type": "string"}`` without a default, so a
-    string port without a default whose title or description speaks of a file is a file.
-    """
-    schema = port.get("content_schema") or {}
-    kind = schema.get("type")
-    if kind in ("integer", "number", "boolean"):
-        return str(kind)
-    if kind == "string":
-        if "enum" in schema or "default" in schema:
-            return "string"
-        if schema.get("format") in ("binary", "uri") or _FILE_WORDS.search(
-            f"{schema.get('title', '')} {schema.get('description', '')}"
-        ):
-            return "file"
-        return "string"
-    if kind is None and ("$ref" in schema or "File" in str(schema.get("title", ""))):
-        return "file"
-    return "json"
-
-
 def value_type(value: Any) -> str:
     """The server type of an output value: file, integer, number, boolean, string..."""
     if isinstance(value, Mapping) and "id" in value and "filename" in value:
@@ -92,6 +58,34 @@ def value_type(value: Any) -> str:
     if value is None:
         return "null"
     return "array" if isinstance(value, list) else "object"
+
+
+def shown_value(value: Any) -> str:
+    """A job's input or output value as a table shows it: a file by its name, text as
+    it is, anything else as JSON."""
+    if isinstance(value, Mapping) and "filename" in value:
+        return str(value.get("filename"))
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def value_cells(value: Any) -> list[str]:
+    """An output value's [type, value] cells: ``file (text/plain)`` and its name for a
+    file, the server type and :func:`shown_value` otherwise."""
+    kind = value_type(value)
+    if kind == "file":
+        kind = f"file ({value.get('content_type') or '?'})"
+    return [kind, shown_value(value)]
+
+
+def settle(panel: PanelBase, ready: Callable[[], bool | None],
+           timeout: float | None) -> bool:
+    """Wait until ``ready()`` is true (asked less and less often, up to every 0.25 s), for
+    at most ``timeout`` seconds or until the panel closes; True when it was reached."""
+    try:
+        poll(ready, timeout=timeout, first=0.02, factor=1.5, cap=0.25, stop=panel.stopping)
+    except (Stopped, TimeoutError):
+        return False
+    return True
 
 
 _LEVEL_TOKEN = re.compile(r"\b(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\b")
@@ -133,189 +127,8 @@ def progress_text(state: str, progress: int | None) -> str:
     return f"{progress or 0} %"
 
 
-def _files_in(folder: Path, limit: int = 500) -> list[str]:
-    """Files under ``folder`` (relative paths, hidden folders skipped), at most ``limit``."""
-    found: list[str] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            found.append(os.path.relpath(os.path.join(root, name), folder))
-            if len(found) >= limit:
-                return found
-    return found
-
-
-# --------------------------------------------------------------------------- form fields
-OMIT = object()  # an empty optional field: the input is not sent
-
-
-class PortField:
-    """One input port of the form: holds what was typed (``value``: text, or a bool for
-    a yes/no port) and reads it as a typed value or says clearly what is wrong."""
-
-    def __init__(self, port: Mapping[str, Any], workdir: Path, choices: list[str] = ()) -> None:
-        schema = port.get("content_schema") or {}
-        self.key = str(port["key"])
-        self.kind = port_kind(port)
-        self.schema = dict(schema)
-        self.title = str(schema.get("title") or self.key)
-        self.description = str(schema.get("description") or "")
-        self.has_default = "default" in schema
-        self.default = schema.get("default")
-        self.workdir = workdir
-        self.remote: dict | None = None  # a server File given with set_inputs
-        self.options = [str(o) for o in schema.get("enum") or []]
-        if self.kind == "boolean":
-            self.value: Any = bool(self.default)
-        elif self.options:
-            self.value = str(self.default) if self.default in self.options else self.options[0]
-        elif self.kind == "json":
-            self.value = "" if self.default is None else json.dumps(self.default)
-        else:
-            self.value = "" if self.default is None or self.kind == "file" else str(self.default)
-
-    def hint(self) -> str:
-        """What the port takes: its key, kind, bounds, default and description."""
-        bounds = []
-        for name, sign in (
-            ("minimum", "≥"),
-            ("exclusiveMinimum", ">"),
-            ("maximum", "≤"),
-            ("exclusiveMaximum", "<"),
-        ):
-            if name in self.schema:
-                bounds.append(f"{sign} {self.schema[name]}")
-        kind = {
-            "integer": "whole number",
-            "number": "number",
-            "boolean": "yes/no",
-            "string": "text",
-            "file": "file",
-            "json": "JSON",
-        }[self.kind]
-        default = f", default {self.default!r}" if self.has_default else ""
-        extra = f" {' and '.join(bounds)}" if bounds else ""
-        return f"{self.key}: {kind}{extra}{default}. {self.description}".strip()
-
-    def spec(self) -> dict:
-        """What the view draws for this field."""
-        value = self.value
-        if self.kind == "file" and self.remote is not None:
-            value = f"(on the server) {self.remote.get('filename', self.remote.get('id'))}"
-        return {"key": self.key, "kind": self.kind, "title": self.title, "hint": self.hint(),
-                "options": self.options, "value": value,
-                "required": not self.has_default and self.kind not in ("string", "boolean")}
-
-    # -- values --------------------------------------------------------------------
-    def read(self) -> Any:
-        """The typed value (:data:`OMIT` for an empty optional field); raises ValueError
-        with a sentence naming the port."""
-        name = f"{self.title} ({self.key})"
-        if self.kind == "boolean":
-            return bool(self.value)
-        if self.kind == "file":
-            return self._read_file(name)
-        raw = str(self.value)
-        if raw.strip() == "" and not (self.kind == "string" and raw):
-            if self.has_default:
-                return self.default
-            if self.kind == "string":
-                return OMIT  # an optional text: the server decides
-            raise ValueError(f"{name} is required")
-        if self.kind == "integer":
-            return self._bounded(name, _integer(name, raw))
-        if self.kind == "number":
-            return self._bounded(name, _number(name, raw))
-        if self.kind == "json":
-            try:
-                return json.loads(raw)
-            except ValueError as exc:
-                raise ValueError(f"{name} is not valid JSON: {exc.msg}") from None
-        return raw
-
-    def _read_file(self, name: str) -> Any:
-        if self.remote is not None:
-            return dict(self.remote)
-        text = str(self.value).strip()
-        if not text:
-            raise ValueError(f"{name} needs a file: choose one or upload it")
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = self.workdir / path
-        if not path.is_file():
-            raise ValueError(f"{name}: no such file {text!r} (relative to {self.workdir})")
-        return path
-
-    def _bounded(self, name: str, value: float) -> float:
-        s = self.schema
-        if "minimum" in s and value < s["minimum"]:
-            raise ValueError(f"{name} must be at least {s['minimum']}, not {value}")
-        if "exclusiveMinimum" in s and value <= s["exclusiveMinimum"]:
-            raise ValueError(f"{name} must be more than {s['exclusiveMinimum']}, not {value}")
-        if "maximum" in s and value > s["maximum"]:
-            raise ValueError(f"{name} must be at most {s['maximum']}, not {value}")
-        if "exclusiveMaximum" in s and value >= s["exclusiveMaximum"]:
-            raise ValueError(f"{name} must be less than {s['exclusiveMaximum']}, not {value}")
-        return value
-
-    def write(self, value: Any) -> None:
-        """Put a Python value into the field (a Path or name for a file, a File dict
-        too); typing a path again replaces a server file."""
-        if self.kind == "file":
-            if isinstance(value, Mapping):
-                self.value = ""
-                self.remote = dict(value)
-                return
-            self.remote = None
-            self.value = str(value)
-            return
-        if self.kind == "boolean":
-            if not isinstance(value, bool):
-                raise ValueError(f"{self.title} ({self.key}) is a yes/no flag: give True or False")
-            self.value = value
-            return
-        if self.kind == "json" and not isinstance(value, str):
-            self.value = json.dumps(value)
-            return
-        self.value = str(value)
-
-    def save_upload(self, name: str, content: bytes) -> Path:
-        """Keep an uploaded file in ``<workdir>/osparc-uploads`` and choose it."""
-        folder = self.workdir / "osparc-uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / safe_name(str(name))
-        target.write_bytes(bytes(content))
-        self.write(str(target.relative_to(self.workdir)))
-        return target
-
-
-def _integer(name: str, raw: str) -> int:
-    text = raw.strip()
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-    if not number.is_integer():
-        raise ValueError(f"{name} must be a whole number, not {raw!r}")
-    return int(number)
-
-
-def _number(name: str, raw: str) -> float:
-    try:
-        number = float(raw.strip())
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, not {raw!r}")
-    return number
-
-
 # --------------------------------------------------------------------------- JobBuilder
-class JobBuilder(Panel):
+class JobBuilder(PortForm, Panel):
     """Choose a solver and version, fill the form its input ports describe, submit.
 
     Nothing is sent until every field is valid; one click submits one job (the button
@@ -337,9 +150,7 @@ class JobBuilder(Panel):
     versions = List(Unicode()).tag(sync=True)
     version = Unicode("").tag(sync=True)
     about = Unicode("").tag(sync=True)
-    form = List().tag(sync=True)  # one dict per field: PortField.spec()
     files = List(Unicode()).tag(sync=True)
-    field_errors = Dict().tag(sync=True)
 
     _actions = frozenset({"choose_solver", "refresh", "refresh_files", "set_inputs",
                           "submit_form", "upload"})
@@ -415,42 +226,21 @@ class JobBuilder(Panel):
         self._shown = (key, version)
 
     def _build_form(self, ports: list[dict]) -> None:
-        self.files = _files_in(self.workdir)
-        old = self.fields
-        self.fields = {
-            str(p["key"]): PortField(p, self.workdir)
-            for p in ports
-            if p.get("kind", "input") == "input"
-        }
-        for key, field in self.fields.items():  # what was typed survives a refresh
-            before = old.get(key)
-            if before is not None and before.kind == field.kind and before.schema == field.schema:
-                field.value, field.remote = before.value, before.remote
-        self.field_errors = {}
-        self._publish()
+        self.files = files_in(self.workdir)
+        # what was typed survives a refresh of the same port
+        self._set_fields({str(p["key"]): PortField(p, self.workdir)
+                          for p in ports if p.get("kind", "input") == "input"},
+                         keep=lambda before, field: (same_kind(before, field)
+                                                     and before.schema == field.schema))
         self.show_message("", "info")
-
-    def _publish(self) -> None:
-        self.form = [f.spec() for f in self.fields.values()]
 
     def refresh_files(self) -> None:
         """List the working folder's files again for every file field."""
-        self.files = _files_in(self.workdir)
+        self.files = files_in(self.workdir)
 
     # -- inputs ----------------------------------------------------------------------
-    def set_inputs(self, **values: Any) -> None:
-        """Fill form fields by port key (``input_2=3``, ``input_1=Path("n.txt")``)."""
-        unknown = [k for k in values if k not in self.fields]
-        if unknown:
-            raise ValueError(
-                f"{self._solver_name()} has no input {', '.join(unknown)}; its "
-                f"inputs are {', '.join(self.fields) or 'none'}"
-            )
-        try:
-            for key, value in values.items():
-                self.fields[key].write(value)
-        finally:
-            self._publish()
+    def _form_owner(self) -> str:
+        return self._solver_name()
 
     def upload(self, key: str, name: str, buffers: list | None = None) -> Path:
         """Keep a file uploaded in the view (its bytes in the message) for port ``key``."""
@@ -462,24 +252,6 @@ class JobBuilder(Panel):
         self.refresh_files()
         self._publish()
         return target
-
-    def values(self) -> dict[str, Any]:
-        """The form's inputs, typed; raises :class:`InvalidInputs` listing every problem
-        (each field's message is in ``field_errors`` too)."""
-        out: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for key, field in self.fields.items():
-            try:
-                value = field.read()
-            except ValueError as exc:
-                errors[key] = str(exc)
-                continue
-            if value is not OMIT:
-                out[key] = value
-        self.field_errors = errors
-        if errors:
-            raise InvalidInputs(errors)
-        return out
 
     def submit(self) -> dict:
         """Check the form, then create and start one job; returns it (also ``session.job``)."""
@@ -639,8 +411,7 @@ class OsparcJobProgress(Panel):
                 return True  # no job, an ended one, or one the session does not follow
             return True if not job["polling"] and job.get("poll_error") else None
 
-        with contextlib.suppress(TimeoutError, Stopped):
-            poll(settled, timeout=timeout, first=0.02, factor=1.5, cap=0.25, stop=self.stopping)
+        settle(self, settled, timeout)
         return self.state
 
     # -- rendering the session's job -------------------------------------------------
@@ -883,15 +654,8 @@ class OsparcResultViewer(Panel):
             return
         titles = self._titles.get((str(job.get("solver")), str(job.get("version")))) or {}
         self.outputs = dict(results)
-        rows = []
-        for name, value in results.items():
-            kind = value_type(value)
-            if kind == "file":
-                shown = str(value.get("filename"))
-                kind = f"file ({value.get('content_type') or '?'})"
-            else:
-                shown = json.dumps(value) if not isinstance(value, str) else value
-            rows.append([name, titles.get(name, ""), kind, shown])
+        rows = [[name, titles.get(name, ""), *value_cells(value)]
+                for name, value in results.items()]
         if rows != self.output_rows:
             self.output_rows = rows
 

@@ -3,7 +3,7 @@ it with inputs, and follow the job's progress to its outputs and step logs.
 
 A study job is the session's ``job`` while it runs (the session polls it: one poller per
 job), so the progress shown here is the session's; the inputs form reuses the solver
-form's fields (:class:`~labpanels.widgets.osparc_jobs.PortField`), keyed by the study's
+form's fields (:class:`~labpanels.widgets.osparc_form.PortForm`), keyed by the study's
 input titles. One anywidget (``osparc_studies.js``); every click is a method.
 """
 
@@ -12,21 +12,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, Dict, Int, List, Unicode
+from traitlets import Bool, Int, List, Unicode
 
 from ..errors import LabpanelsError
 from ..osparc.session import DONE_STATES, OsparcSession
-from ..waiting import Stopped, poll
 from .assets import asset
 from .base import Panel
+from .osparc_form import PortField, PortForm
 from .osparc_history import JobShown
-from .osparc_jobs import OMIT, InvalidInputs, PortField, progress_text
+from .osparc_jobs import progress_text, settle
 from .sparc_picker import dispatch_action
 
 __all__ = ["OsparcStudyRunner"]
 
 
-class OsparcStudyRunner(JobShown, Panel):
+class OsparcStudyRunner(JobShown, PortForm, Panel):
     """My studies; the chosen one's description, inputs (a form) and outputs; Clone and
     Run; the run's progress, outputs and step logs.
 
@@ -42,19 +42,10 @@ class OsparcStudyRunner(JobShown, Panel):
     study_rows = List().tag(sync=True)
     study_id = Unicode("").tag(sync=True)
     about = Unicode("").tag(sync=True)
-    form = List().tag(sync=True)
     output_names = List(Unicode()).tag(sync=True)
-    field_errors = Dict().tag(sync=True)
     running = Bool(False).tag(sync=True)
     progress = Int(0).tag(sync=True)
     progress_text = Unicode("").tag(sync=True)
-    shown_id = Unicode("").tag(sync=True)
-    shown_state = Unicode("").tag(sync=True)
-    shown_error = Unicode("").tag(sync=True)
-    shown_note = Unicode("").tag(sync=True)
-    inputs_rows = List().tag(sync=True)
-    outputs_rows = List().tag(sync=True)
-    log_rows = List().tag(sync=True)
     log_note = Unicode("No run yet").tag(sync=True)
 
     _actions = frozenset({"refresh", "choose", "clone", "run_form", "stop"})
@@ -92,26 +83,17 @@ class OsparcStudyRunner(JobShown, Panel):
         study = self.session.select_study(str(study_id))
         self.study_id = str(study["uid"])
         self.about = str(study.get("description") or "")
-        old = self.fields
-        self.fields = {}
+        fields = {}
         for port in study.get("ports") or []:
             if port.get("kind") != "input":
                 continue
             schema = dict(port.get("content_schema") or {})
             title = str(schema.get("title") or port["key"])
-            field = PortField({"key": title, "content_schema": schema}, self.workdir)
-            before = old.get(title)
-            if before is not None and before.kind == field.kind:
-                field.value, field.remote = before.value, before.remote
-            self.fields[title] = field
+            fields[title] = PortField({"key": title, "content_schema": schema}, self.workdir)
         self.output_names = [str((p.get("content_schema") or {}).get("title") or p["key"])
                              for p in study.get("ports") or [] if p.get("kind") == "output"]
-        self.field_errors = {}
-        self._publish()
+        self._set_fields(fields)
         return study
-
-    def _publish(self) -> None:
-        self.form = [f.spec() for f in self.fields.values()]
 
     def clone(self, title: str | None = None) -> dict:
         """Clone the chosen study (named ``title``, else the server's "(Copy)") and
@@ -124,38 +106,13 @@ class OsparcStudyRunner(JobShown, Panel):
         return clone
 
     # -- inputs and runs ----------------------------------------------------------------
-    def set_inputs(self, **values: Any) -> None:
-        """Fill inputs by title (``set_inputs(**{"Sleep interval": 3})``)."""
-        unknown = [k for k in values if k not in self.fields]
-        if unknown:
-            raise ValueError(f"the study has no input {', '.join(unknown)}; its inputs are "
-                             f"{', '.join(self.fields) or 'none'}")
-        try:
-            for key, value in values.items():
-                self.fields[key].write(value)
-        finally:
-            self._publish()
+    def _form_owner(self) -> str:
+        return "the study"
 
-    def values(self) -> dict[str, Any]:
-        """The inputs to send (an empty file or text field keeps the study's own value);
-        raises :class:`InvalidInputs` naming every wrong field."""
-        out: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for key, field in self.fields.items():
-            if field.kind in ("file", "string") and field.remote is None and not str(
-                    field.value).strip():
-                continue  # the study's value
-            try:
-                value = field.read()
-            except ValueError as exc:
-                errors[key] = str(exc)
-                continue
-            if value is not OMIT:
-                out[key] = value
-        self.field_errors = errors
-        if errors:
-            raise InvalidInputs(errors)
-        return out
+    def _keeps_own(self, field: PortField) -> bool:
+        """An empty file or text field keeps the study's own value."""
+        return (field.kind in ("file", "string") and field.remote is None
+                and not str(field.value).strip())
 
     def run(self, **values: Any) -> dict:
         """Run the chosen study with the form's inputs (and ``values``, by title): the job
@@ -184,10 +141,7 @@ class OsparcStudyRunner(JobShown, Panel):
 
     def wait(self, timeout: float | None = 60.0) -> str:
         """Wait until the run shown has ended and its log was read; returns its state."""
-        try:
-            poll(lambda: True if not self.running else None, timeout=timeout, first=0.02,
-                 factor=1.5, cap=0.25, stop=self.stopping)
-        except (Stopped, TimeoutError):
+        if not settle(self, lambda: True if not self.running else None, timeout):
             return self.shown_state
         return self.wait_shown(timeout)
 

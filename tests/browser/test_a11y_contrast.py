@@ -12,10 +12,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.platform]
 
 USER = "PhY24-rs1"
 
-# For every element with text of its own inside a panel: its text colour and the colour
-# behind it (the first ancestor with a background, over the page's), both resolved by
-# painting them on a canvas, so any CSS colour form (rgb, color(srgb …), color-mix) counts.
-CONTRAST = """
+# Colours as the page paints them: rgba(css) resolves any CSS colour form (rgb,
+# color(srgb …), color-mix) by painting it on a canvas; background(el) is what shows
+# behind an element (its own background and its ancestors', over the page's); ratio(a, b)
+# is the WCAG contrast ratio of two opaque colours.
+COLOURS = """
 const canvas = document.createElement("canvas");
 canvas.width = canvas.height = 1;
 const ctx = canvas.getContext("2d", { willReadFrequently: true });
@@ -46,6 +47,15 @@ function luminance([r, g, b]) {
   const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
   return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
 }
+function ratio(a, b) {
+  const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (l1 + 0.05) / (l2 + 0.05);
+}
+"""
+
+# For every element with text of its own inside a panel: its text colour and the colour
+# behind it (the first ancestor with a background, over the page's).
+CONTRAST = COLOURS + """
 const results = [];
 for (const root of panel.node.querySelectorAll(".lp-theme")) {
   for (const el of root.querySelectorAll("*")) {
@@ -56,8 +66,7 @@ for (const root of panel.node.querySelectorAll(".lp-theme")) {
     if (el.closest("[disabled], [aria-disabled='true']")) continue;  // exempt by WCAG
     const bg = background(el);
     const fg = over(rgba(style.color), bg);
-    const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
-    results.push({ ratio: (l1 + 0.05) / (l2 + 0.05), text: el.textContent.trim().slice(0, 40),
+    results.push({ ratio: ratio(fg, bg), text: el.textContent.trim().slice(0, 40),
                    cls: String(el.className).slice(0, 60), tag: el.tagName,
                    fg: fg.slice(0, 3).map(Math.round), bg: bg.slice(0, 3).map(Math.round) });
   }

@@ -1,6 +1,8 @@
 """The o²S²PARC job history and study runner clicked through in a real browser against the
 local emulator: list a solver's past jobs, filter them, re-open one (its outputs and log),
-re-run it; then pick a study, give it an input, run it to its outputs and step logs."""
+re-run it; then pick a study, give it an input, run it to its outputs and step logs. Then,
+measured in the page: the progress bars' fill against its track and the panel in light and
+dark (WCAG 1.4.11, 3:1), and the JobBuilder's selects at 360 px (none cuts its choice)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
+
+from .test_a11y_contrast import COLOURS, THEME
 
 pytestmark = pytest.mark.browser
 
@@ -27,17 +31,67 @@ NARROW = (
     "return wide;"
 )
 
+#: every progress bar of the o²S²PARC panels (a progressbar whose first child is its fill),
+#: in every state kind: the contrast of the fill against the track and against the panel
+BARS = COLOURS + """
+const out = [];
+const tracks = panel.node.querySelectorAll(
+  ".lp-osparc-progress [role=progressbar], .lp-osparc-studies [role=progressbar]");
+for (const track of tracks) {
+  const fill = track.firstElementChild;
+  const was = track.dataset.statusKind;
+  for (const kind of ["ok", "error", "running", "waiting", "idle"]) {
+    track.dataset.statusKind = kind;
+    const colour = background(fill);
+    out.push({ panel: track.closest(".lp-theme").className, kind,
+               fill: colour.slice(0, 3).map(Math.round),
+               track: ratio(colour, background(track)),
+               panel_bg: ratio(colour, background(track.parentElement)) });
+  }
+  if (was === undefined) delete track.dataset.statusKind; else track.dataset.statusKind = was;
+}
+return out;
+"""
+
+#: the panels' selects at 360 px whose chosen option does not fit (its text is cut): each
+#: one's width against the width the same select needs to show its chosen option whole
+CUT_SELECTS = """
+const cut = [];
+const roots = [...panel.node.querySelectorAll(args)];
+for (const root of roots) root.style.width = '360px';
+await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+for (const root of roots) {
+  for (const select of root.querySelectorAll('select')) {
+    const chosen = select.selectedOptions[0];
+    if (!chosen || !select.getClientRects().length) continue;
+    const probe = select.cloneNode(false);
+    probe.removeAttribute('id');
+    probe.append(chosen.cloneNode(true));
+    probe.style.cssText = 'position: absolute; visibility: hidden; width: auto; '
+      + 'min-width: 0; max-width: none; flex: none';
+    select.parentElement.append(probe);
+    const need = probe.getBoundingClientRect().width;
+    probe.remove();
+    const width = select.getBoundingClientRect().width;
+    if (need > width + 1) cut.push({ root: root.className, text: chosen.textContent, width, need });
+  }
+}
+for (const root of roots) root.style.width = '';
+return cut;
+"""
+
 
 def test_job_history_reopens_and_reruns_and_a_study_runs(notebook, emulator):
     key, secret = emulator.credentials
     nb = notebook([
         "from labpanels import OsparcSession\n"
-        "from labpanels.widgets import OsparcJobHistory, OsparcStudyRunner\n"
+        "from labpanels.widgets import (\n"
+        "    JobBuilder, OsparcJobHistory, OsparcJobProgress, OsparcStudyRunner)\n"
         "import ipywidgets as w\n"
         "osparc = OsparcSession()  # host, key and secret from OSPARC_API_* variables\n"
         "osparc.select_solver('simcore/services/comp/itis/sleeper', '2.0.2')\n"
         "history, runner = OsparcJobHistory(osparc), OsparcStudyRunner(osparc)\n"
-        "w.VBox([history, runner])",
+        "w.VBox([history, runner, OsparcJobProgress(osparc), JobBuilder(osparc)])",
     ], name="osparc-history.ipynb", env={"OSPARC_API_HOST": emulator.osparc_url,
                                          "OSPARC_API_KEY": key, "OSPARC_API_SECRET": secret})
     panel = nb.panel
@@ -95,3 +149,28 @@ def test_job_history_reopens_and_reruns_and_a_study_runs(notebook, emulator):
     assert inputs["Sleep interval"] == 0
     nb.screenshot("osparc-study", studies)
     assert nb.evaluate(NARROW, ".lp-osparc-studies", timeout=10) == []
+
+    # the bars (the study runner's, and the progress panel's, which shows the same job)
+    expect(panel.locator(".lp-osparc-progress")).to_contain_text("SUCCESS")
+    weak = []
+    try:
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            assert nb.evaluate(THEME, theme, timeout=20) == theme
+            measured = nb.evaluate(BARS, timeout=10)
+            assert len(measured) == 2 * 5, measured  # two bars, five state kinds
+            weak += [{**m, "theme": theme} for m in measured
+                     if min(m["track"], m["panel_bg"]) < 3]
+            nb.screenshot(f"osparc-bars-{theme.split()[-1].lower()}", panel.locator(
+                ".lp-osparc-progress"))
+    finally:
+        nb.evaluate(THEME, "JupyterLab Light", timeout=20)
+    assert not weak, "\n".join(
+        f"{m['theme']} {m['panel']} {m['kind']}: fill {m['fill']} {m['track']:.2f}:1 on the "
+        f"track, {m['panel_bg']:.2f}:1 on the panel" for m in weak)
+
+    # the JobBuilder at 360 px: nothing sticks out, no select cuts the solver it shows
+    builder = panel.locator(".lp-osparc-builder")
+    expect(builder.get_by_label("Solver")).to_have_value("simcore/services/comp/itis/sleeper")
+    assert nb.evaluate(CUT_SELECTS, ".lp-osparc-builder, .lp-osparc-history", timeout=10) == []
+    assert nb.evaluate(NARROW, ".lp-osparc-builder", timeout=10) == []
+    nb.screenshot("osparc-builder", builder)

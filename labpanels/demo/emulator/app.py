@@ -114,9 +114,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app):
         yield
-        for job in list(osparc.runner.jobs.values()):
-            if job.task is not None and not job.task.done():
-                job.task.cancel()
+        await osparc.stop_all()  # solver jobs and study jobs alike
         if settings.data_dir is None:
             shutil.rmtree(osparc.store.root, ignore_errors=True)
 

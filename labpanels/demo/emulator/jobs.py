@@ -26,16 +26,20 @@ import random
 import statistics
 import tempfile
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from .common import Settings, utcnow_iso
 
 __all__ = [
-    "Port", "Solver", "SOLVERS", "Job", "JobRunner", "JobContext", "FileStore", "StoredFile",
-    "JobFailed", "run_in_the_past", "seed_past_jobs",
+    "Port", "Solver", "SOLVERS", "Run", "Job", "JobRunner", "JobContext", "FileStore",
+    "StoredFile", "JobFailed", "run_in_the_past", "seed_past_jobs", "cancel_all", "DONE_STATES",
+    "log_name", "zip_logs",
 ]
+
+#: states after which a job never changes again
+DONE_STATES = ("SUCCESS", "FAILED", "ABORTED")
 
 
 # --------------------------------------------------------------------------- files
@@ -428,29 +432,26 @@ SOLVERS: list[Solver] = [_SLEEPER, _csv_summary("0.9.0"), _csv_summary("1.0.0")]
 
 
 # --------------------------------------------------------------------------- jobs
-@dataclass
-class Job:
+@dataclass(kw_only=True)
+class Run:
+    """What a solver job and a study job share: a state, its times and errors, and the
+    task that drives it on the server's loop. A subclass has ``id`` and ``progress``."""
+
     id: str
-    solver: Solver
-    inputs: dict
-    created_at: str
     state: str = "NOT_STARTED"
-    progress: int = 0
     submitted_at: str = ""
     started_at: str | None = None
     stopped_at: str | None = None
     errors: list | None = None
-    outputs: dict | None = None
-    logs: list[tuple[str, int, str]] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     task: asyncio.Task | None = None
-    log_zip: bytes | None = None
 
     @property
     def done(self) -> bool:
-        return self.state in ("SUCCESS", "FAILED", "ABORTED")
+        return self.state in DONE_STATES
 
     def status(self) -> dict:
+        """Its ``JobStatus``."""
         return {
             "job_id": self.id,
             "state": self.state,
@@ -460,6 +461,53 @@ class Job:
             "stopped_at": self.stopped_at,
             "errors": self.errors,
         }
+
+    def launch(self, work: Coroutine) -> None:
+        """Publish the job and drive it with ``work``, a task on the running loop."""
+        self.state, self.submitted_at = "PUBLISHED", utcnow_iso()
+        self.task = asyncio.get_running_loop().create_task(work)
+
+    async def queue(self, scale: float) -> None:
+        """PUBLISHED, then PENDING, then STARTED, as the platform's queue moves it on."""
+        await asyncio.sleep(0.5 * scale)
+        self.state = "PENDING"
+        await asyncio.sleep(0.5 * scale)
+        self.state, self.started_at = "STARTED", utcnow_iso()
+
+    async def cancel(self) -> None:
+        """Stop the job: cancel the task driving it and wait until it ended; a job that
+        had not started (or not yet taken its first step) ends ABORTED here."""
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        if not self.done:
+            self.state, self.stopped_at = "ABORTED", utcnow_iso()
+
+
+async def cancel_all(runs: Iterable[Run]) -> None:
+    """Stop every job of ``runs`` that was started and may still run."""
+    for run in list(runs):
+        if run.task is not None:
+            await run.cancel()
+
+
+@dataclass
+class Job(Run):
+    id: str
+    solver: Solver
+    inputs: dict
+    created_at: str
+    progress: int = 0
+    outputs: dict | None = None
+    logs: list[tuple[str, int, str]] = field(default_factory=list)
+    log_zip: bytes | None = None
+
+    async def cancel(self) -> None:
+        """Stop the job; its log zip is there afterwards, as for any job that ended."""
+        await super().cancel()
+        if self.log_zip is None:
+            self.log_zip = zip_logs(self)
 
 
 class JobRunner:
@@ -475,19 +523,12 @@ class JobRunner:
         return job
 
     def start(self, job: Job) -> None:
-        job.state = "PUBLISHED"
-        job.submitted_at = utcnow_iso()
-        job.task = asyncio.get_running_loop().create_task(self._drive(job))
+        job.launch(self._drive(job))
 
     async def _drive(self, job: Job) -> None:
         ctx = JobContext(self, job)
-        scale = self.settings.time_scale
         try:
-            await asyncio.sleep(0.5 * scale)
-            job.state = "PENDING"
-            await asyncio.sleep(0.5 * scale)
-            job.state = "STARTED"
-            job.started_at = utcnow_iso()
+            await job.queue(self.settings.time_scale)
             ctx.log(f"Starting {job.solver.key}:{job.solver.version}")
             outputs = await job.solver.run(ctx)
             job.outputs = outputs
@@ -517,33 +558,26 @@ class JobRunner:
             ]
         finally:
             job.stopped_at = utcnow_iso()
-            job.log_zip = self._zip_logs(job)
+            job.log_zip = zip_logs(job)
 
-    async def stop(self, job: Job) -> None:
-        if job.task is not None and not job.task.done():
-            job.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job.task
-        elif not job.done:
-            job.state = "ABORTED"
-            job.stopped_at = utcnow_iso()
-            job.log_zip = self._zip_logs(job)
 
-    @staticmethod
-    def log_name(job: Job) -> str:
-        return f"{job.solver.short_name}_{job.solver.version}.logs"
+def log_name(job: Job) -> str:
+    """The name of a solver job's log file in its log zip."""
+    return f"{job.solver.short_name}_{job.solver.version}.logs"
 
-    def _zip_logs(self, job: Job) -> bytes:
-        import zipfile
 
-        text = "".join(f"{ts} {msg}\n" for ts, _, msg in job.logs)
-        buf = io.BytesIO()
-        stamp = datetime.now(timezone.utc).timetuple()[:6]
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            info = zipfile.ZipInfo(self.log_name(job), date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, text)
-        return buf.getvalue()
+def zip_logs(job: Job) -> bytes:
+    """A solver job's log, zipped as the platform serves it once the job ended."""
+    import zipfile
+
+    text = "".join(f"{ts} {msg}\n" for ts, _, msg in job.logs)
+    buf = io.BytesIO()
+    stamp = datetime.now(timezone.utc).timetuple()[:6]
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        info = zipfile.ZipInfo(log_name(job), date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, text)
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- past jobs
@@ -589,7 +623,7 @@ def run_in_the_past(runner: JobRunner, solver: Solver, inputs: dict, created: da
         job.errors = [{"loc": [solver.short_name, solver.version], "msg": str(e),
                        "type": "RuntimeError", "ctx": {}}]
     job.stopped_at = ctx.now.isoformat()
-    job.log_zip = runner._zip_logs(job)
+    job.log_zip = zip_logs(job)
     # as labpanels keeps them when it creates a job (the API does not return a job's inputs)
     job.metadata = {"labpanels_inputs": json.dumps(inputs)}
     runner.jobs[job.id] = job

@@ -23,6 +23,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 from urllib.parse import quote, unquote, urlencode
 
 from starlette.requests import Request
@@ -30,7 +31,18 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from .common import Settings, Signer, base_url, s3_error
-from .jobs import SOLVERS, FileStore, Job, JobRunner, Port, Solver, seed_past_jobs
+from .jobs import (
+    SOLVERS,
+    FileStore,
+    Job,
+    JobRunner,
+    Port,
+    Run,
+    Solver,
+    cancel_all,
+    log_name,
+    seed_past_jobs,
+)
 
 __all__ = ["OsparcService"]
 
@@ -143,6 +155,18 @@ class OsparcService:
             return await request.json()
         except ValueError:
             raise Problem(invalid(["body"], "JSON decode error", "json_invalid")) from None
+
+    async def _body_object(self, request: Request, name: str) -> dict:
+        """The object under ``name`` in the JSON body (a 422 answer when it is missing)."""
+        body = await self._json(request)
+        value = body.get(name) if isinstance(body, dict) else None
+        if not isinstance(value, dict):
+            raise Problem(invalid(["body", name], "Field required", "missing"))
+        return value
+
+    async def stop_all(self) -> None:
+        """Stop every solver job and study job that still runs (when the server stops)."""
+        await cancel_all([*self.runner.jobs.values(), *self.studies.jobs.values()])
 
     @staticmethod
     def _page_params(request: Request, default: int = 20) -> tuple[int, int]:
@@ -562,10 +586,10 @@ class OsparcService:
         if action:
             if method != "POST" or sub:
                 return error(405, "Method Not Allowed")
-            return await self._job_action(request, job, action)
+            return await self.job_action(job, action, lambda: self.runner.start(job))
         if not sub:
             if method == "DELETE":
-                await self.runner.stop(job)
+                await job.cancel()
                 del self.runner.jobs[job.id]
                 return Response(status_code=204)
             return JSONResponse(self.job_dto(request, job))
@@ -579,18 +603,14 @@ class OsparcService:
                     "after the job is completed.",
                 )
             url = self.signer.url(
-                base_url(request), LOGS_BUCKET, f"{job.id}/{self.runner.log_name(job)}.zip"
+                base_url(request), LOGS_BUCKET, f"{job.id}/{log_name(job)}.zip"
             )
             return RedirectResponse(url, status_code=307)
         if sub == ["logstream"]:
             return self._logstream(job)
         if sub == ["metadata"]:
             if method == "PATCH":
-                body = await self._json(request)
-                meta = body.get("metadata") if isinstance(body, dict) else None
-                if not isinstance(meta, dict):
-                    return invalid(["body", "metadata"], "Field required", "missing")
-                job.metadata = meta
+                job.metadata = await self._body_object(request, "metadata")
             url = f"{self.job_dto(request, job)['url']}/metadata"
             return JSONResponse({"job_id": job.id, "metadata": job.metadata, "url": url})
         return error(404, f"Not found: {request.url.path}")
@@ -608,10 +628,7 @@ class OsparcService:
         return job
 
     async def _create_job(self, request: Request, solver: Solver) -> Response:
-        body = await self._json(request)
-        values = body.get("values") if isinstance(body, dict) else None
-        if not isinstance(values, dict):
-            return invalid(["body", "values"], "Field required", "missing")
+        values = await self._body_object(request, "values")
         ports = {p.key: p for p in solver.inputs}
         inputs = {}
         for key, value in values.items():
@@ -626,16 +643,19 @@ class OsparcService:
         job = self.runner.create(solver, inputs)
         return JSONResponse(self.job_dto(request, job), status_code=201)
 
-    async def _job_action(self, request: Request, job: Job, action: str) -> Response:
+    @staticmethod
+    async def job_action(job: Run, action: str, start: Callable[[], None]) -> Response:
+        """``:start`` (202; 200 when started already), ``:inspect`` and ``:stop`` of a solver
+        job or a study job: each answers its ``JobStatus``."""
         if action == "start":
             if job.state != "NOT_STARTED":
                 return JSONResponse(job.status(), status_code=200)
-            self.runner.start(job)
+            start()
             return JSONResponse(job.status(), status_code=202)
         if action == "inspect":
             return JSONResponse(job.status())
         if action == "stop":
-            await self.runner.stop(job)
+            await job.cancel()
             return JSONResponse(job.status())
         return error(404, f"Unknown action: {action}")
 

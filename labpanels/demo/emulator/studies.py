@@ -20,7 +20,6 @@ director-v2]. Cloning (``:clone``, 201) gives a study with new node ids.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import hashlib
 import json
@@ -33,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .common import base_url, utcnow_iso
-from .jobs import SOLVERS, FileStore, Job, JobContext, JobFailed, JobRunner, Port, Solver
+from .jobs import SOLVERS, FileStore, Job, JobContext, JobFailed, JobRunner, Port, Run, Solver
 from .osparc import STUDY_LOGS_BUCKET, Problem, error, invalid
 
 __all__ = ["Param", "Step", "Probe", "Study", "StudyJob", "StudyService", "seed_studies",
@@ -72,12 +71,7 @@ class Param:
         return Port(self.label, "input", kind, self.label, self.description, self.value)
 
     def content_schema(self) -> dict:
-        if self.type == "file":
-            return {"title": self.label, "type": "string", "description": self.description}
-        schema = {"title": self.label, "type": self.type, "description": self.description}
-        if self.value is not None:
-            schema["default"] = self.value
-        return schema
+        return self.port().content_schema()
 
 
 @dataclass
@@ -141,25 +135,14 @@ class Study:
 
 
 @dataclass
-class StudyJob:
+class StudyJob(Run):
     """A job created from a study: a copy of it with the inputs applied, run step by step."""
 
     id: str
     study: Study  # the copy: later edits of the study do not change the job
     values: dict  # parameter label -> value
     created_at: str
-    state: str = "NOT_STARTED"
-    submitted_at: str = ""
-    started_at: str | None = None
-    stopped_at: str | None = None
-    errors: list | None = None
     runs: list[tuple[Step, Job]] = field(default_factory=list)
-    task: asyncio.Task | None = None
-    metadata: dict = field(default_factory=dict)
-
-    @property
-    def done(self) -> bool:
-        return self.state in ("SUCCESS", "FAILED", "ABORTED")
 
     @property
     def progress(self) -> int:
@@ -169,11 +152,6 @@ class StudyJob:
         finished = sum(1 for _, run in self.runs if run.state == "SUCCESS")
         running = sum(run.progress for _, run in self.runs if run.state != "SUCCESS") / 100
         return int(100 * min(steps, finished + running) / steps)
-
-    def status(self) -> dict:
-        return {"job_id": self.id, "state": self.state, "progress": self.progress,
-                "submitted_at": self.submitted_at, "started_at": self.started_at,
-                "stopped_at": self.stopped_at, "errors": self.errors}
 
     def outputs(self) -> dict:
         """``{probe label: value}``: what the steps wrote (None where nothing was)."""
@@ -235,22 +213,18 @@ class StudyService:
             return error(405, "Method Not Allowed")
         job = self._job(study, job_id)
         if sub == "" and method == "DELETE":
-            await self._stop(job)
+            await job.cancel()
             del self.jobs[job.id]
             return Response(status_code=204)
         if sub.startswith(":") and method == "POST":
-            return await self._action(job, sub[1:])
+            return await self.api.job_action(job, sub[1:], lambda: job.launch(self._drive(job)))
         if sub == "/outputs" and method == "POST":
             return JSONResponse({"job_id": job.id, "results": self._results(job)})
         if sub == "/outputs/log-links" and method == "GET":
             return JSONResponse({"log_links": self._log_links(request, job)})
         if sub == "/metadata" and method in ("GET", "PUT"):
             if method == "PUT":
-                body = await self.api._json(request)
-                meta = body.get("metadata") if isinstance(body, dict) else None
-                if not isinstance(meta, dict):
-                    return invalid(["body", "metadata"], "Field required", "missing")
-                job.metadata = meta
+                job.metadata = await self.api._body_object(request, "metadata")
             return JSONResponse({"job_id": job.id, "metadata": job.metadata, "url": None})
         return error(405, "Method Not Allowed")
 
@@ -291,10 +265,7 @@ class StudyService:
 
     # ------------------------------------------------------------------ jobs
     async def _create_job(self, request: Request, study: Study) -> Response:
-        body = await self.api._json(request)
-        values = body.get("values") if isinstance(body, dict) else None
-        if not isinstance(values, dict):
-            return invalid(["body", "values"], "Field required", "missing")
+        values = await self.api._body_object(request, "values")
         params = {p.label: p for p in study.params}
         chosen = {}
         for label, value in values.items():
@@ -323,36 +294,10 @@ class StudyService:
                 "created_at": job.created_at, "runner_name": study_name, "url": None,
                 "runner_url": None, "outputs_url": None}
 
-    async def _action(self, job: StudyJob, action: str) -> Response:
-        if action == "start":
-            if job.state != "NOT_STARTED":
-                return JSONResponse(job.status(), status_code=200)
-            job.state, job.submitted_at = "PUBLISHED", utcnow_iso()
-            job.task = asyncio.get_running_loop().create_task(self._drive(job))
-            return JSONResponse(job.status(), status_code=202)
-        if action == "inspect":
-            return JSONResponse(job.status())
-        if action == "stop":
-            await self._stop(job)
-            return JSONResponse(job.status())
-        return error(404, f"Unknown action: {action}")
-
-    async def _stop(self, job: StudyJob) -> None:
-        if job.task is not None and not job.task.done():
-            job.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job.task
-        elif not job.done:
-            job.state, job.stopped_at = "ABORTED", utcnow_iso()
-
     async def _drive(self, job: StudyJob) -> None:
-        scale = self.runner.settings.time_scale
         run: Job | None = None
         try:
-            await asyncio.sleep(0.5 * scale)
-            job.state = "PENDING"
-            await asyncio.sleep(0.5 * scale)
-            job.state, job.started_at = "STARTED", utcnow_iso()
+            await job.queue(self.runner.settings.time_scale)
             for step in job.study.steps:
                 inputs = self._step_inputs(job, step)
                 now = utcnow_iso()
@@ -427,11 +372,6 @@ class StudyService:
             if f"{_log_name(step)}.log" == name:
                 return "".join(f"{ts} {msg}\n" for ts, _, msg in run.logs).encode()
         return None
-
-    def stop_all(self) -> None:
-        for job in self.jobs.values():
-            if job.task is not None and not job.task.done():
-                job.task.cancel()
 
 
 def _uuid(value: str, name: str) -> None:
