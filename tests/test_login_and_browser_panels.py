@@ -80,12 +80,13 @@ def test_login_panel_private_key_by_upload_and_path(v6):
     session.select("PhY-secure")
     assert panel.needs_key and not panel.key_loaded
     wrong = Path(v6["key_files"]["GAZEL_organization"]).read_bytes()
-    panel._handle_custom_msg({"type": "key", "name": "gazel.pem"}, [memoryview(wrong)])
+    panel._handle_custom_msg({"type": "action", "name": "load_key",  # as the view sends it
+                              "args": {"name": "gazel.pem"}}, [memoryview(wrong)])
     assert panel.status_kind == "error" and "does not belong to PhY24-consortium" in (
         panel.status_text)
     assert not panel.key_loaded
-    panel._handle_custom_msg({"type": "key_path",
-                              "path": v6["key_files"]["PhY24-consortium"]}, [])
+    panel._handle_custom_msg({"type": "action", "name": "load_key",
+                              "args": {"path": v6["key_files"]["PhY24-consortium"]}}, [])
     assert panel.key_loaded and session.key_loaded
     assert "BEGIN" not in _state_text(panel)
 

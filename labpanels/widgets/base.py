@@ -25,8 +25,8 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, ClassVar
 
 import anywidget
 from ipywidgets import Widget
@@ -314,7 +314,59 @@ def _reject_unknown(cls: type, kwargs: dict[str, Any]) -> None:
 
 class Panel(PanelBase, anywidget.AnyWidget):
     """A panel drawn by one anywidget view. ``message`` and ``message_kind`` hold its one
-    status line (kind: info, ok or error)."""
+    status line (kind: info, ok or error).
+
+    Every click in the view is a method call: the view sends
+    ``{"type": "action", "name": <method>, "args": {...}}`` and the panel runs the method
+    named in :attr:`ACTIONS` with those keyword arguments (and ``buffers=`` when the message
+    carries binary buffers), its failure shown as the panel's message. A method named
+    ``_action_<name>`` takes the view's arguments when they differ from the public method's;
+    the ones in :attr:`SLOW_ACTIONS` (they wait for a server) run on the panel's worker,
+    never on the kernel's message thread. Messages of other types go to
+    :meth:`on_view_message`.
+    """
+
+    #: the methods the view may call
+    ACTIONS: ClassVar[frozenset[str]] = frozenset()
+    #: of those, the ones run on the panel's worker thread
+    SLOW_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
     message = Unicode("").tag(sync=True)
     message_kind = Unicode("info").tag(sync=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.ACTIONS or type(self).on_view_message is not Panel.on_view_message:
+            self.on_msg(self._receive)
+
+    def _receive(self, _widget: Any, content: Any, buffers: list | None) -> None:
+        if not isinstance(content, Mapping) or self.closed:
+            return
+        if content.get("type") == "action":
+            self.dispatch(content, buffers)
+        else:
+            self.on_view_message(content, list(buffers or ()))
+
+    def dispatch(self, content: Mapping[str, Any], buffers: list | None = None) -> bool:
+        """Run the action a view sent; True when it was one of :attr:`ACTIONS`."""
+        name = str(content.get("name") or "")
+        if name not in self.ACTIONS:
+            self.show_message(f"The view asked for an unknown action {name!r}.", "error")
+            return False
+        args = content.get("args") or {}
+        if not isinstance(args, Mapping):
+            self.show_message(f"The view sent action {name!r} without named arguments.",
+                              "error")
+            return False
+        kwargs = {str(k): v for k, v in args.items()}
+        if buffers:
+            kwargs["buffers"] = list(buffers)
+        method = getattr(self, f"_action_{name}", None) or getattr(self, name)
+        if name in self.SLOW_ACTIONS:
+            self.later(lambda: method(**kwargs))
+        else:
+            self.attempt(lambda: method(**kwargs))
+        return True
+
+    def on_view_message(self, content: Mapping[str, Any], buffers: list) -> None:
+        """A message from the view that is not an action (none by default)."""

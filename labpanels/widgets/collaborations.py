@@ -71,7 +71,7 @@ class CollaborationBrowser(Panel):
     _esm = asset("collaborations.js")
     _css = asset("collaborations.css")
     #: the methods the view may call by an action message
-    ACTIONS = ("select", "refresh")
+    ACTIONS = frozenset({"select", "refresh"})
 
     collaboration_rows = _rows_trait(None, None)
     organization_rows = _rows_trait(None, None)
@@ -98,7 +98,6 @@ class CollaborationBrowser(Panel):
         self.organizations = ShownRows(self, "organization_rows")
         self.nodes = ShownRows(self, "node_rows")
         self._nodes = NodeRows(self, self.session, self.nodes)
-        self.on_msg(self._on_message)
         # reading collaborations and organizations are requests: on the panel's worker
         self.follow(self.session, self._logged_in, "logged_in", background=True)
         self.follow(self.session, self._current, "collaboration", background=True)
@@ -132,19 +131,9 @@ class CollaborationBrowser(Panel):
         """Make ``collaboration`` (id or name) the current one."""
         return self.session.select(collaboration)
 
-    # -- the view's messages -------------------------------------------------------------
-    def _on_message(self, _widget: Any, content: dict, _buffers: list) -> None:
-        if not isinstance(content, dict) or content.get("type") != "action":
-            return
-        name, args = content.get("name"), content.get("args") or {}
-        if name not in self.ACTIONS or not isinstance(args, dict):
-            return
-        if name == "select":
-            if "collaboration" in args:
-                self.attempt(self.select, args["collaboration"])
-        else:
-            self.message = ""
-            self.attempt(self.refresh)
+    def _action_refresh(self) -> None:
+        self.show_message("")  # the last message was about something else
+        self.refresh()
 
     # -- reactions ---------------------------------------------------------------------
     def _logged_in(self, _change: Any) -> None:

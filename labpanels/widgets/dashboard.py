@@ -52,7 +52,7 @@ class Vantage6Dashboard(Panel):
     selected_index = Int(0).tag(sync=True)
 
     #: what the view may ask for
-    ACTIONS = ("show_tab",)
+    ACTIONS = frozenset({"show_tab"})
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         self.check_options(kwargs)
@@ -69,7 +69,6 @@ class Vantage6Dashboard(Panel):
         self.own(*panels.values())
         self.add_class("lp-dashboard")
         self.selected_index = 1 if self.session.logged_in else 0
-        self.on_msg(self._on_action)
         self.follow(self.session, self._logged_in, "logged_in")
 
     @validate("selected_index")
@@ -102,13 +101,6 @@ class Vantage6Dashboard(Panel):
         if name not in TABS:
             raise ValueError(f"no tab {name!r}; the tabs are: {', '.join(TABS)}")
         self.selected_index = TABS.index(name)
-
-    def _on_action(self, _widget: Any, content: Any, _buffers: list) -> None:
-        if not isinstance(content, dict) or content.get("type") != "action":
-            return
-        name, args = content.get("name"), content.get("args") or {}
-        if name in self.ACTIONS and isinstance(args, dict):
-            self.attempt(lambda: getattr(self, name)(**args))
 
     def _logged_in(self, change: Any) -> None:
         if change["new"] and self.selected_index == 0:

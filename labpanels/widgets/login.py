@@ -26,7 +26,7 @@ class LoginPanel(Panel):
     _esm = asset("login.js")
     _css = asset("login.css")
     #: the methods the view may call by an action message
-    ACTIONS = ("login", "logout", "load_key")
+    ACTIONS = frozenset({"login", "logout", "load_key"})
 
     url = Unicode("").tag(sync=True)
     username = Unicode("").tag(sync=True)
@@ -41,7 +41,6 @@ class LoginPanel(Panel):
         super().__init__(**kwargs)
         self.session = vantage6_session(session)
         self.url = self.url or self.session.url
-        self.on_msg(self._on_message)
         self.follow(self.session, self._reflect, ["logged_in", "user", "organization",
                                                   "collaboration", "key_loaded",
                                                   "mfa_required"])
@@ -127,24 +126,11 @@ class LoginPanel(Panel):
         self.send({"type": "qr", "svg": base64.b64encode(svg.encode()).decode(),
                    "secret": secret})
 
-    def _on_message(self, _widget: Any, content: dict, buffers: list) -> None:
-        kind = content.get("type")
-        if kind == "action":  # {"type": "action", "name": <method>, "args": {...}}
-            name, args = content.get("name"), content.get("args") or {}
-            if name not in self.ACTIONS or not isinstance(args, dict):
-                return
-            if name == "login":
-                kind, content = "login", args
-            elif name == "logout":
-                kind = "logout"
-            elif name == "load_key":
-                kind, content = ("key" if buffers else "key_path"), args
-        if kind == "login":
-            self.login(content.get("username", ""), content.get("password", ""),
-                       content.get("code") or None, content.get("url") or None)
-        elif kind == "logout":
-            self.logout()
-        elif kind == "key" and buffers:
-            self.load_key(bytes(buffers[0]))
-        elif kind == "key_path":
-            self.load_key(content.get("path", ""))
+    # the view's arguments, to the methods' (the secrets travel once, in the message)
+    def _action_login(self, username: str = "", password: str = "", code: str = "",
+                      url: str = "") -> bool:
+        return self.login(username, password, code or None, url or None)
+
+    def _action_load_key(self, path: str = "", name: str = "",
+                         buffers: list | None = None) -> bool:
+        return self.load_key(bytes(buffers[0]) if buffers else path)  # name: the file's

@@ -22,7 +22,6 @@ from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession
 from .assets import asset
 from .base import Panel
 from .osparc_jobs import log_level, settle, shown_value, value_cells
-from .sparc_picker import dispatch_action
 
 __all__ = ["OsparcJobHistory", "JobShown", "output_rows", "input_rows", "HISTORY_COLUMNS",
            "MAX_LOG_LINES"]
@@ -144,15 +143,14 @@ class OsparcJobHistory(JobShown, Panel):
     query = Unicode("").tag(sync=True)
     counts = Dict().tag(sync=True)
 
-    _actions = frozenset({"refresh", "choose_solver", "filter", "reopen", "rerun"})
+    ACTIONS = frozenset({"refresh", "choose_solver", "filter", "reopen", "rerun"})
+    SLOW_ACTIONS = frozenset({"refresh", "choose_solver", "reopen", "rerun"})  # server reads
 
     def __init__(self, session: OsparcSession, solver: Any = None, version: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = session
         self._init_shown()
-        self.on_msg(lambda _w, content, buffers: dispatch_action(
-            self, content, self._actions, later=("refresh", "choose_solver", "reopen", "rerun")))
         self.follow(session, lambda _c: self._render(), "history")
         self.follow(session, self._job_row, "job")
         with self.reporting():

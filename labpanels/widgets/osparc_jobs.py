@@ -25,7 +25,6 @@ from .assets import asset
 from .base import Panel, PanelBase
 from .common import friendly
 from .osparc_form import InvalidInputs, PortField, PortForm, files_in, port_kind, same_kind
-from .sparc_picker import dispatch_action
 
 __all__ = [
     "JobBuilder",
@@ -152,8 +151,8 @@ class JobBuilder(PortForm, Panel):
     about = Unicode("").tag(sync=True)
     files = List(Unicode()).tag(sync=True)
 
-    _actions = frozenset({"choose_solver", "refresh", "refresh_files", "set_inputs",
-                          "submit_form", "upload"})
+    ACTIONS = frozenset({"choose_solver", "refresh", "refresh_files", "set_inputs",
+                         "submit_form", "upload"})
 
     def __init__(self, session: OsparcSession, *, workdir: str | Path = ".", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -166,13 +165,9 @@ class JobBuilder(PortForm, Panel):
         self._lock = threading.Lock()
         self._form_lock = threading.RLock()  # one thread at a time builds the form
         self._thread: threading.Thread | None = None
-        self.on_msg(self._on_message)
         self.follow(session, self._session_solver, "solver")
         self.follow(session, self._session_job, "job")
         self.attempt(self.refresh)
-
-    def _on_message(self, _widget: Any, content: dict, buffers: list) -> None:
-        dispatch_action(self, content, self._actions, buffers=buffers)
 
     # -- solvers ---------------------------------------------------------------------
     def refresh(self) -> None:
@@ -361,11 +356,12 @@ class OsparcJobProgress(Panel):
         sync=True)
     status = Dict().tag(sync=False)
 
+    ACTIONS = frozenset({"stop", "refresh"})
+
     def __init__(self, session: OsparcSession, job: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = session
         self._derived = False  # the message says what the job's state says (not an action)
-        self.on_msg(self._on_message)
         PanelBase.follow(self, session, self._job_changed, "job")
         if job is not None:
             with self.reporting():
@@ -461,10 +457,9 @@ class OsparcJobProgress(Panel):
         super().show_message(text, kind)
         self._derived = False
 
-    def _on_message(self, _widget: Any, content: dict, _buffers: list) -> None:
+    def on_view_message(self, content: Mapping[str, Any], buffers: list) -> None:
         if content.get("type") == "stop":  # the message of earlier views
-            content = {"type": "action", "name": "stop"}
-        dispatch_action(self, content, frozenset({"stop", "refresh"}))
+            self.dispatch({"type": "action", "name": "stop"})
 
 
 # --------------------------------------------------------------------------- results
@@ -508,7 +503,8 @@ class OsparcResultViewer(Panel):
     log_key = Unicode("").tag(sync=True)  # names this model's log store in the page
     log_epoch = Int(0)  # which log the lines sent belong to (a new job: a new epoch)
 
-    _actions = frozenset({"load", "download", "filter_log", "select_outputs"})
+    ACTIONS = frozenset({"load", "download", "filter_log", "select_outputs"})
+    SLOW_ACTIONS = frozenset({"load", "download"})  # they read the server
 
     def __init__(self, session: OsparcSession, job: Any = None, *, live_log: bool = True,
                  **kwargs: Any) -> None:
@@ -526,7 +522,6 @@ class OsparcResultViewer(Panel):
         self._titles: dict[tuple[str, str], dict[str, str]] = {}
         self._show_lock = threading.RLock()  # status, outputs and log change together
         self._load_lock = threading.Lock()  # one log load at a time
-        self.on_msg(self._on_message)
         self.on_close(self._stop_stream)
         self.follow(session, self._job_changed, "job")
         if job is not None:
@@ -536,12 +531,9 @@ class OsparcResultViewer(Panel):
             self._show(session.job)
 
     # -- messages from the view -----------------------------------------------------------
-    def _on_message(self, _widget: Any, content: dict, buffers: list) -> None:
-        kind = content.get("type")
-        if kind == "log_sync":
+    def on_view_message(self, content: Mapping[str, Any], buffers: list) -> None:
+        if content.get("type") == "log_sync":
             self._log_sync(int(content.get("epoch", -1)), int(content.get("have", 0)))
-        elif kind == "action":
-            dispatch_action(self, content, self._actions, later=("load", "download"))
 
     # -- the log on the wire ---------------------------------------------------------------
     def _send_log(self, start: int, entries: list[dict]) -> None:

@@ -21,7 +21,6 @@ from .base import Panel
 from .osparc_form import PortField, PortForm
 from .osparc_history import JobShown
 from .osparc_jobs import progress_text, settle
-from .sparc_picker import dispatch_action
 
 __all__ = ["OsparcStudyRunner"]
 
@@ -48,7 +47,8 @@ class OsparcStudyRunner(JobShown, PortForm, Panel):
     progress_text = Unicode("").tag(sync=True)
     log_note = Unicode("No run yet").tag(sync=True)
 
-    _actions = frozenset({"refresh", "choose", "clone", "run_form", "stop"})
+    ACTIONS = frozenset({"refresh", "choose", "clone", "run_form", "stop"})
+    SLOW_ACTIONS = frozenset({"refresh", "choose", "clone", "run_form"})  # server reads
 
     def __init__(self, session: OsparcSession, *, workdir: str | Path = ".",
                  **kwargs: Any) -> None:
@@ -57,8 +57,6 @@ class OsparcStudyRunner(JobShown, PortForm, Panel):
         self.workdir = Path(workdir).resolve()
         self.fields: dict[str, PortField] = {}
         self._init_shown()
-        self.on_msg(lambda _w, content, buffers: dispatch_action(
-            self, content, self._actions, later=("refresh", "choose", "clone", "run_form")))
         self.follow(session, lambda _c: self._list(), "study_list")
         self.follow(session, self._progress, "job")
         with self.reporting():

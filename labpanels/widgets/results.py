@@ -136,8 +136,10 @@ class ResultViewer(Panel):
     visualizations = List(Dict())
 
     #: what the view may ask for: an action names one of these public methods
-    ACTIONS = ("show", "show_log", "download_csv", "refresh_tasks", "select_tab",
-               "download_chart")
+    ACTIONS = frozenset({"show", "show_log", "download_csv", "refresh_tasks", "select_tab",
+                         "download_chart"})
+    #: they read the server: on the panel's worker, not the kernel's message thread
+    SLOW_ACTIONS = frozenset({"show", "refresh_tasks"})
 
     def __init__(self, session: Any, task: Any = None, *, follow: bool = True,
                  **kwargs: Any) -> None:
@@ -158,7 +160,6 @@ class ResultViewer(Panel):
         self._export_ids = itertools.count(1)
         super().__init__(**kwargs)
         self.add_class("lp-results")
-        self.on_msg(self._on_action)
         self.on_close(self._cancel_exports)
         self.follow(self.session, self._state_changed, "task_state")
         # reading the task list is a request: on the panel's worker
@@ -332,25 +333,11 @@ class ResultViewer(Panel):
         super().join(None if deadline is None else max(0.1, deadline - time.monotonic()))
 
     # -- actions from the view -----------------------------------------------------------
-    def _on_action(self, _widget: Any, content: Any, buffers: list) -> None:
-        if not isinstance(content, dict):
-            return
+    def on_view_message(self, content: Mapping[str, Any], buffers: list) -> None:
         if content.get("type") == "view":  # a view was drawn in a browser, or removed
             self._view_seen(content)
-            return
-        if content.get("type") == "exported":  # a file export_chart asked for
+        elif content.get("type") == "exported":  # a file export_chart asked for
             self._exported(content, buffers)
-            return
-        if content.get("type") != "action":
-            return
-        name, args = content.get("name"), content.get("args") or {}
-        if name not in self.ACTIONS or not isinstance(args, dict):
-            return
-        method: Callable[..., Any] = getattr(self, name)
-        if name in ("show", "refresh_tasks"):  # they read the server: not on the kernel
-            self.later(lambda: method(**args))
-        else:
-            self.attempt(lambda: method(**args))
 
     # -- loading -------------------------------------------------------------------------
     def _select(self, task: Any, task_id: int) -> None:

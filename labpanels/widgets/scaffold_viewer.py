@@ -23,7 +23,6 @@ from ..waiting import poll
 from ..zinc import SceneMesh, ZincHelper
 from .assets import asset
 from .base import Panel
-from .sparc_picker import dispatch_action
 
 __all__ = ["ScaffoldViewer", "DEFAULT_VIEW", "ROTATE_STEP", "ZOOM_STEP"]
 
@@ -73,8 +72,9 @@ class ScaffoldViewer(Panel):
     output_location = Unicode(".").tag(sync=True)
     exported = List().tag(sync=True)
 
-    _actions = frozenset({"select_group", "reset_view", "zoom_by", "rotate", "export_vtk",
-                          "export_stl"})
+    ACTIONS = frozenset({"select_group", "reset_view", "zoom_by", "rotate", "export_vtk",
+                         "export_stl"})
+    SLOW_ACTIONS = frozenset({"export_vtk", "export_stl"})  # they build files
 
     def __init__(self, zinc: Any, dataset_id: int | None = None,
                  dataset_file: str | None = None, *, mesh: SceneMesh | None = None,
@@ -82,8 +82,6 @@ class ScaffoldViewer(Panel):
         self.check_options(kwargs)
         self.helper = _helper(zinc)
         super().__init__(**kwargs)
-        self.on_msg(lambda _w, content, buffers: dispatch_action(
-            self, content, self._actions, later=("export_vtk", "export_stl")))
         if mesh is not None:
             self.show_mesh(mesh)
         elif dataset_id is not None:

@@ -30,7 +30,7 @@ from .assets import asset
 from .base import Panel
 from .sparc_portal import PortalPicker
 
-__all__ = ["DatasetPicker", "FileTree", "dataset_row", "file_row", "dispatch_action",
+__all__ = ["DatasetPicker", "FileTree", "dataset_row", "file_row",
            "DATASET_COLUMNS", "FILE_KEYS"]
 
 Loader = Callable[[str, int, int], Page]
@@ -315,11 +315,11 @@ class DatasetPicker(PortalPicker, Panel):
     download_progress = Dict()
     progress_text = Unicode("").tag(sync=True)
 
-    _actions = frozenset({
+    ACTIONS = frozenset({
         "search", "next_page", "previous_page", "open_dataset", "open_folder", "more_files",
         "resend_files", "select", "filter_type", "filter_names", "start_download", "cancel",
     }) | PortalPicker.portal_actions
-    _slow = frozenset({"search", "next_page", "previous_page", "open_dataset", "open_folder",
+    SLOW_ACTIONS = frozenset({"search", "next_page", "previous_page", "open_dataset", "open_folder",
                        "more_files"}) | PortalPicker.portal_slow  # server requests: on the worker
 
     def __init__(
@@ -349,7 +349,6 @@ class DatasetPicker(PortalPicker, Panel):
             self._mirror({"name": name, "new": getattr(self.tree, name)})
         self.tree.observe(self._mirror, names=list(_TREE_TRAITS))
         self.tree.observe(self._tree_selected, names=["selected"])
-        self.on_msg(self._on_message)
         self.follow(session, self._session_dataset, "dataset")
         self.follow(session, self._session_files, "selected_files")
         self.on_close(self.cancel)  # a closed picker's download stops
@@ -357,9 +356,6 @@ class DatasetPicker(PortalPicker, Panel):
             self.attempt(self._show_dataset, session.dataset)
 
     # -- messages ----------------------------------------------------------------------
-    def _on_message(self, _widget: Any, content: dict, buffers: list) -> None:
-        dispatch_action(self, content, self._actions, later=self._slow)
-
     def _send_rows(self, message: dict) -> None:
         if not self.stopping.is_set():
             self.send(message)
@@ -702,29 +698,3 @@ def _common_folder(paths: list[str]) -> str | None:
     common = posixpath.commonpath(parents)
     return common or None
 
-
-def dispatch_action(panel: Any, content: Mapping[str, Any], allowed: frozenset[str],
-                    later: Iterable[str] = (), buffers: list | None = None) -> bool:
-    """Run the action a view sent (``{"type": "action", "name": m, "args": {...}}``):
-    only methods named in ``allowed``, with the args as keyword arguments; a failure
-    becomes the panel's message. Methods in ``later`` run on the panel's worker (slow
-    work off the kernel's message thread). Returns True when the action was known."""
-    if content.get("type") != "action":
-        return False
-    name = str(content.get("name") or "")
-    if name not in allowed:
-        panel.show_message(f"unknown action {name!r}", "error")
-        return False
-    args = content.get("args") or {}
-    if not isinstance(args, Mapping):
-        panel.show_message(f"action {name!r}: its arguments are not named", "error")
-        return False
-    kwargs = {str(k): v for k, v in args.items()}
-    if buffers:
-        kwargs["buffers"] = list(buffers)
-    method = getattr(panel, name)
-    if name in set(later):
-        panel.later(lambda: method(**kwargs))
-    else:
-        panel.attempt(lambda: method(**kwargs))
-    return True

@@ -107,7 +107,8 @@ class TaskBuilder(Panel):
     _esm = asset("task_builder.js")
     _css = asset("task_builder.css")
     #: the methods the view may call by an action message
-    ACTIONS = ("set_value", "submit", "refresh")
+    ACTIONS = frozenset({"set_value", "submit", "refresh"})
+    SLOW_ACTIONS = frozenset({"refresh"})  # reads the server
 
     header = Unicode("Choose a collaboration first").tag(sync=True)
     images = List(Unicode()).tag(sync=True)
@@ -157,7 +158,6 @@ class TaskBuilder(Panel):
         self.session = vantage6_session(session)
         self.columns = list(columns) if columns is not None else catalogue.demo_columns()
         self.images = images
-        self.on_msg(self._on_message)
         self.follow(self, self._on_image, "image")
         self.follow(self, self._on_method, "method")
         self.follow(self, self._on_json_mode, "json_mode")
@@ -180,19 +180,8 @@ class TaskBuilder(Panel):
                 self.refresh()
 
     # -- the view's actions ----------------------------------------------------------------
-    def _on_message(self, _widget: Any, content: Any, _buffers: list) -> None:
-        if not isinstance(content, dict) or content.get("type") != "action":
-            return
-        name, args = content.get("name"), content.get("args") or {}
-        if name not in self.ACTIONS or not isinstance(args, dict):
-            return
-        with self.reporting():
-            if name == "set_value":
-                self.set_value(str(args.get("field", "")), args.get("value"))
-            elif name == "submit":
-                self._clicked()
-            elif name == "refresh":
-                self.later(self.refresh)
+    def _action_submit(self) -> None:  # the button: re-checks a lost answer first
+        self._clicked()
 
     def set_value(self, field: str, value: Any) -> None:
         """Set one field as the view does: ``image``, ``method``, ``json_mode``,

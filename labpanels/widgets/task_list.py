@@ -111,8 +111,10 @@ class TaskList(Panel):
     _css = asset("task_list.css")
 
     #: the methods the view may call by an action message
-    ACTIONS = ("search", "filter_status", "open_task", "show_log", "kill", "repeat", "download",
-               "refresh")
+    ACTIONS = frozenset({"search", "filter_status", "open_task", "show_log", "kill", "repeat",
+                         "download", "refresh"})
+    #: they read the server: on the panel's worker, never the kernel's message thread
+    SLOW_ACTIONS = ACTIONS - {"search", "filter_status"}
 
     columns = List(Dict()).tag(sync=True)
     task_rows = _rows_trait("columns", None)
@@ -143,7 +145,6 @@ class TaskList(Panel):
         self._rows = TableRows(self, "task_rows")
         self._tree = TableRows(self, "tree_rows")
         self.add_class("lp-task-list-host")
-        self.on_msg(self._on_action)
         self.on_close(self._repeat_callbacks.clear)
         # drawing from the session's state needs no request: on the changing thread
         self.follow(self.session, self._state_changed, "task_state")
@@ -374,22 +375,10 @@ class TaskList(Panel):
             self.session.wait_for_event(0.1)
 
     # -- the view's messages ----------------------------------------------------------------
-    def _on_action(self, _widget: Any, content: Any, _buffers: list) -> None:
-        if not isinstance(content, dict) or content.get("type") != "action":
-            return
-        name, args = content.get("name"), content.get("args") or {}
-        if name not in self.ACTIONS or not isinstance(args, dict):
-            return
-        method: Callable[..., Any] = getattr(self, name)
-        if name in ("search", "filter_status"):
-            self.attempt(lambda: method(**args))
-            return
-
-        def run() -> None:  # they read the server: on the worker, never the kernel thread
-            self.show_message("")
-            method(**args)
-
-        self.later(run)
+    def dispatch(self, content: Mapping[str, Any], buffers: list | None = None) -> bool:
+        if content.get("name") in self.SLOW_ACTIONS:
+            self.show_message("")  # the last action's message: not about this one
+        return super().dispatch(content, buffers)
 
     # -- drawing ------------------------------------------------------------------------------
     def _task_ref(self, task: int | Mapping[str, Any] | None) -> int:
