@@ -309,10 +309,21 @@ class SimulatedNode:
                 raise ValueError(f"this node has no database labelled {label!r}; its "
                                  f"databases: {', '.join(DATABASES)}")
 
+        from .algorithms import BASICS, normalize_image
+
+        if normalize_image(image) == BASICS and payload["method"] == "column_headers":
+            return self._column_names()  # what the basics image answers, read cheaply
         return dispatch(
             image, payload["method"], list(payload.get("args") or []),
             dict(payload.get("kwargs") or {}), load_data=self._load_data, client=client,
         )
+
+    def _column_names(self) -> list[str]:
+        """The header of this node's CSV file (no pandas needed for column requests)."""
+        import csv
+
+        with open(self.data_file, newline="", encoding="utf-8") as fh:
+            return [c.strip() for c in next(csv.reader(fh), []) if c.strip()]
 
     def _load_data(self) -> Any:
         import pandas as pd

@@ -77,15 +77,18 @@ class Platform:
         try:
             state = self.folder / "platform-state.json"
             fresh = not state.exists()
+            if not self.server.port:
+                self.server.port = processes.free_port(self.server.host)
+            self.store.server_api_url = self.server.api_url
+            self.store.launch()  # it loads while the server starts and is seeded
             self.server.start(timeout)
-            self.store.server_api_url = self.server.api_url  # its port is known now
-            self.store.start(timeout)
             if fresh:
                 self.seeded = seed(self.server.api_url, self.scenario, self.folder,
                                    self.key_bits)
                 save_state(self.seeded, state)
             else:
                 self.seeded = load_state(state)
+            self.store.wait_ready(timeout)
             self._publish()
             for spec in self.seeded.nodes:
                 if spec.start:

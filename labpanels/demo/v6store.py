@@ -97,6 +97,17 @@ class V6Store:
 
     def start(self, timeout: float = 60.0) -> V6Store:
         """Start the store and wait until ``/api/version`` answers."""
+        self.launch()
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def launch(self) -> V6Store:
+        """Start the store's process without waiting for it (see :meth:`wait_ready`):
+        it loads while the server starts."""
         if self.proc and self.proc.poll() is None:
             return self
         python = store_python()
@@ -121,11 +132,6 @@ class V6Store:
             [str(python), "-c", launch, str(_ENTRY), str(config), self.host, str(self.port)],
             log=self.log_file, env=env, cwd=self.folder,
         )
-        try:
-            self.wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:

@@ -146,6 +146,7 @@ class TaskBuilder(Panel):
         self._quiet_until = 0.0
         self._orgs: list[dict] = []  # organizations of the collaboration, with node status
         self._auto_name = ""
+        self._auto_image = ""  # the image the builder chose itself (not the user)
         self._used_names: set[str] = set()  # names of the tasks this builder sent
         self._central: bool | None = None
         self._form_error = False  # a refusal was shown: the message follows the form
@@ -173,6 +174,7 @@ class TaskBuilder(Panel):
             self.follow(self.session, self._pending_changed, "pending_submission")
         follow_reachability(self, self.session)
         if not self.image and images:
+            self._auto_image = images[0]
             self.image = images[0]  # fills the functions and the form
         else:  # an image given to the constructor, or none known
             self._on_image()
@@ -439,7 +441,8 @@ class TaskBuilder(Panel):
         images = self._images()  # the collaboration's algorithm store
         if images != self.images:
             self.images = images
-            if images and self.image not in images:
+            if images and (self.image not in images or self.image == self._auto_image):
+                self._auto_image = images[0]  # the collaboration's store's first one
                 self.image = images[0]
         self._show_header()
         self._relabel(self._default_organizations())
