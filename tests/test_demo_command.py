@@ -131,6 +131,12 @@ def test_folder_keeps_the_platform_between_starts(tmp_path):
         http = login(v6, "PhY24-rs1")  # same accounts, scenario not created twice
         names = [c["name"] for c in get(http, v6, "collaboration")["data"]]
         assert sorted(names) == sorted(set(names))
+        # the store (on a new port) is linked again and keeps its algorithms, once each
+        assert [s["url"] for s in get(http, v6, "algorithmstore")["data"]] == [
+            v6["store_url"]]
+        listed = requests.get(f"{v6['store_url']}/algorithm", timeout=5).json()["data"]
+        assert sorted(a["name"] for a in listed) == [
+            "Average", "Column profile (all argument types)", "Summary"]
     with Platform(tmp_path / "demo", reset=True, node_poll_interval=5, sparc=False) as fresh:
         assert "Marker-org" not in org_names(fresh)
         assert "CANTABRIA_organization" in org_names(fresh)

@@ -6,9 +6,11 @@ the task builder reads them from the store exactly as it would on a real platfor
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import LabpanelsError
 from ..http import HttpClient
 from ..vantage6.catalogue import Algorithm, Argument, Function
 
@@ -132,9 +134,11 @@ def link_store(server: HttpClient, store_api_url: str, server_api_url: str) -> d
     for store in stores:
         if store["url"].rstrip("/") == store_api_url.rstrip("/"):
             return store
-    for store in stores:
+    for store in stores:  # an earlier run's store, on another port
         if store.get("name") == STORE_NAME:
-            server.delete(f"algorithmstore/{store['id']}")
+            with contextlib.suppress(LabpanelsError):
+                server.delete(f"algorithmstore/{store['id']}",
+                              params={"server_url": server_api_url})
     return server.post("algorithmstore", json={
         "name": STORE_NAME, "algorithm_store_url": store_api_url,
         "server_url": server_api_url,

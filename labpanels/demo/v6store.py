@@ -36,6 +36,7 @@ class V6Store:
     ``server_api_url`` is the vantage6 server whose users the store accepts; its
     ``root`` user is the store's root. Review is disabled, so an algorithm is approved
     as soon as it is added; anyone may list algorithms (``algorithm_view: public``).
+    Without a ``port``, a folder's store comes back on the port it had (if free).
     """
 
     folder: Path
@@ -112,8 +113,9 @@ class V6Store:
             return self
         python = store_python()
         if not self.port:
-            self.port = processes.free_port(self.host)
+            self.port = self._earlier_port() or processes.free_port(self.host)
         config = self.write_config()
+        (self.folder / "port").write_text(str(self.port))
         xdg = self.folder / "xdg"
         env = {
             "XDG_CONFIG_HOME": str(xdg / "config"),
@@ -133,6 +135,15 @@ class V6Store:
             log=self.log_file, env=env, cwd=self.folder,
         )
         return self
+
+    def _earlier_port(self) -> int:
+        """The port this folder's store had before, if nothing listens there now: the
+        server's link to the store (its URL) stays valid across restarts."""
+        try:
+            port = int((self.folder / "port").read_text())
+        except (OSError, ValueError):
+            return 0
+        return 0 if processes.port_open(port, self.host) else port
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until the API answers; raise with the log's tail if the store died."""
