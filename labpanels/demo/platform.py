@@ -23,6 +23,31 @@ from .v6store import V6Store
 __all__ = ["Platform"]
 
 
+class _Background:
+    """One call on a thread of its own; :meth:`result` waits and re-raises its error."""
+
+    def __init__(self, call: Any) -> None:
+        import threading
+
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), daemon=True,
+                                        name="labpanels-platform-store")
+        self._thread.start()
+
+    def _run(self, call: Any) -> None:
+        try:
+            call()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self, timeout: float) -> None:
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"the algorithm store not ready within {timeout:g} s")
+        if self._error is not None:
+            raise self._error
+
+
 class Platform:
     """Start with :meth:`start` (or ``with Platform() as p:``); read :attr:`info`.
 
@@ -88,8 +113,9 @@ class Platform:
                 save_state(self.seeded, state)
             else:
                 self.seeded = load_state(state)
-            self.store.wait_ready(timeout)
-            self._publish()
+            # the store is readied and filled while the nodes start
+            publishing = _Background(lambda: (self.store.wait_ready(timeout),
+                                              self._publish()))
             for spec in self.seeded.nodes:
                 if spec.start:
                     self.start_node(spec.id)
@@ -99,6 +125,7 @@ class Platform:
                 self.emulator = start_emulator(time_scale=self.sparc_time_scale,
                                                log_path=self.folder / "sparc-emulator.log")
             self.wait_nodes_online(timeout)
+            publishing.result(timeout)
             self.info = self._describe()
         except BaseException:
             self.stop()
