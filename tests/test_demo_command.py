@@ -82,6 +82,12 @@ def test_demo_ready_line_then_clean_stop(tmp_path, sig):
         v6 = info["vantage6"]
         assert requests.get(f"{v6['api_url']}/version", timeout=5).json() == {
             "version": "4.15.2"}
+        # the algorithm store runs too, linked to the server, with the demo algorithms
+        assert requests.get(f"{v6['store_url']}/version", timeout=5).json() == {
+            "version": "4.15.2"}
+        listed = requests.get(f"{v6['store_url']}/algorithm", timeout=5).json()["data"]
+        assert {"Average", "Summary", "Column profile (all argument types)"} <= {
+            a["name"] for a in listed}
         assert {"PhY24-rs1", "GHT-rs1", "PhY24-admin", "root"} <= set(v6["users"])
         assert set(v6["collaborations"]) == {"PhY-research", "GHT_consortium", "PhY-secure"}
         assert all(Path(p).exists() for p in v6["key_files"].values())
@@ -99,6 +105,7 @@ def test_demo_ready_line_then_clean_stop(tmp_path, sig):
         if proc.poll() is None:
             proc.kill()
     assert not port_open(v6["port"])
+    assert not port_open(int(v6["store_url"].split(":")[2].split("/")[0]))
     assert not port_open(int(sparc["url"].rsplit(":", 1)[1].strip("/")))  # the emulator
     assert not [pid for pid in children if _alive(pid)]
     assert not Path(info["folder"]).exists()  # temporary folder removed
@@ -124,6 +131,12 @@ def test_folder_keeps_the_platform_between_starts(tmp_path):
         http = login(v6, "PhY24-rs1")  # same accounts, scenario not created twice
         names = [c["name"] for c in get(http, v6, "collaboration")["data"]]
         assert sorted(names) == sorted(set(names))
+        # the store (on a new port) is linked again and keeps its algorithms, once each
+        assert [s["url"] for s in get(http, v6, "algorithmstore")["data"]] == [
+            v6["store_url"]]
+        listed = requests.get(f"{v6['store_url']}/algorithm", timeout=5).json()["data"]
+        assert sorted(a["name"] for a in listed) == [
+            "Average", "Column profile (all argument types)", "Summary"]
     with Platform(tmp_path / "demo", reset=True, node_poll_interval=5, sparc=False) as fresh:
         assert "Marker-org" not in org_names(fresh)
         assert "CANTABRIA_organization" in org_names(fresh)
@@ -143,6 +156,8 @@ def test_demo_with_jupyterlab_prints_url_and_stops_everything(tmp_path):
         text = "".join(lines)
         url = next(w for w in text.split() if w.startswith("http://127.0.0.1") and "/lab?" in w)
         assert "PhY24-research-1!" in text and "PhY24-rs1" in text
+        store = re.search(r"algorithm store : (http://127\.0\.0\.1:\d+/api)", text)
+        assert store and requests.get(f"{store[1]}/version", timeout=5).ok
         # a class's accounts are printed with their passwords, and work
         learner = re.search(r"user (learner03)\s+password (\S+)", text)
         assert learner and "learner01" in text

@@ -23,6 +23,7 @@ from typing import Any
 from labpanels.demo.algorithms.tools import injections, is_exposed
 
 __all__ = [
+    "BASICS",
     "IMAGES",
     "UnknownImage",
     "UnknownMethod",
@@ -32,10 +33,17 @@ __all__ = [
     "resolve_image",
 ]
 
+#: The image vantage6 4.15.2's server sends for ``POST /column`` (its
+#: ``BASIC_PROCESSING_IMAGE``, without tag).
+BASICS = "ghcr.io/vantage6/algorithm-basics"
+
 #: Image name (without tag or digest) -> module implementing it.
 IMAGES: dict[str, str] = {
     "harbor2.vantage6.ai/demo/average": "labpanels.demo.algorithms.average",
     "harbor2.vantage6.ai/demo/summary": "labpanels.demo.algorithms.summary",
+    "harbor2.vantage6.ai/demo/alltypes": "labpanels.demo.algorithms.alltypes",
+    # what vantage6 4.15.2's server sends for POST /column (BASIC_PROCESSING_IMAGE)
+    BASICS: "labpanels.demo.algorithms.basics",
 }
 
 
