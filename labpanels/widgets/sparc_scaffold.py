@@ -22,7 +22,7 @@ from typing import Any
 from anywidget import WidgetTrait
 from traitlets import HasTraits
 
-from ..pennsieve.preview import PreviewError
+from ..pennsieve.preview import PreviewError, size_text
 from ..zinc import (
     ZincError,
     ZincNotInstalled,
@@ -101,8 +101,11 @@ class ScaffoldPreview(HasTraits):
             viewer.show_mesh(mesh, dataset_id=dataset_id,
                              dataset_file=name if kind == "segmentation" else None)
             viewer.loading = False
+            made = "generated from" if kind == "scaffold" else "read from"
             self.preview = {**base, "state": "ready", "viewer": True, "title": mesh.title,
-                            "size": len(data), "summary": viewer.message}
+                            "size": len(data),
+                            "summary": f"{mesh.title}: {kind} {made} all {size_text(len(data))}"
+                                       " of the file, in the 3-D viewer below"}
         except Exception as exc:  # noqa: BLE001 - shown in the preview box
             if self._stale(token):
                 return
