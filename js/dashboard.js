@@ -5,6 +5,7 @@
 // child's view. Every child is drawn once, when the dashboard is drawn, so hidden tabs
 // keep following the session.
 
+import { drawChild } from "./lib/child.js";
 import { el, uniqueId } from "./lib/dom.js";
 
 // tab index -> the child traits drawn in that tab, with a heading before some
@@ -15,30 +16,6 @@ const LAYOUT = [
   [["results"]],
 ];
 
-
-async function drawChild(model, host, ref, target, signal) {
-  if (typeof ref !== "string" || !ref) return;
-  if (host && typeof host.getWidget === "function") {
-    let widget = null;
-    try {
-      widget = await host.getWidget(ref);
-    } catch (error) {
-      // not an anywidget (an ipywidgets widget has no anywidget binding): the manager draws it
-      if (!/No binding/.test(String(error && error.message))) throw error;
-    }
-    if (widget) {
-      await widget.render({ el: target, signal });
-      return;
-    }
-  }
-  // other hosts, and ipywidgets children: the widget manager makes the child's view
-  const manager = model.widget_manager;
-  const child = await manager.get_model(ref.replace(/^anywidget:/, "").replace(/^IPY_MODEL_/, ""));
-  const view = await manager.create_view(child, {});
-  target.append(view.el);
-  if (typeof view.trigger === "function") view.trigger("displayed");
-  if (signal) signal.addEventListener("abort", () => view.remove());
-}
 
 function render({ model, el: root, host, signal }) {
   const uid = uniqueId("lp-dashboard");

@@ -2,7 +2,7 @@
 // the portal's facets, the results in a grid (js/lib/grid.js: arrows move, Enter/Space
 // open), the open dataset's page (details, contributors, citation, versions), its files
 // (filetree.js: a keyboard tree with ticks; a file's name or Enter previews it), the
-// preview (sparc_portal.js), and a download with progress and Cancel. Python keeps the state; every click is an action message naming
+// preview (sparc_portal.js; a scaffold in the child ScaffoldViewer), and a download with progress and Cancel. Python keeps the state; every click is an action message naming
 // a public method of the panel. Server text is always written with textContent.
 import { el, icon, uniqueId } from "./lib/dom.js";
 import { createGrid, rowsFromWire } from "./lib/grid.js";
@@ -14,7 +14,7 @@ function initialize({ model }) {
   return initializeTree(model);
 }
 
-function render({ model, el: host }) {
+function render({ model, el: host, host: widgets }) {
   const id = uniqueId("lp-sp");
   const act = (name, args = {}) => model.send({ type: "action", name, args });
   const root = el("div", { class: "lp-theme lp-sparc-picker" });
@@ -79,7 +79,7 @@ function render({ model, el: host }) {
   const treeBox = el("div", { class: "lp-sp-tree" });
   const tree = createFileTree(treeBox, model);
   const previewBox = el("div", { class: "lp-sp-preview-box" });
-  const previewPart = createPreview(previewBox, model, act);
+  const previewPart = createPreview(previewBox, model, act, widgets);
 
   // -- download -----------------------------------------------------------------------------
   const dest = el("input", { id: `${id}-dest`, class: "lp-input", type: "text", placeholder: "./sparc-downloads/<dataset id>" });

@@ -1,8 +1,11 @@
 // The DatasetPicker's portal parts, drawn inside its one view (sparc_picker.js): the
 // facets (checkboxes with counts, one fieldset per facet), the dataset page's
 // contributors, citation (APA / BibTeX, Copy) and versions, and the file preview (a
-// table, small line plots from lib/sparkplot.js, an image from bytes, text). Python keeps
-// the state; every click is an action message. Server text is always textContent.
+// table, small line plots from lib/sparkplot.js, an image from bytes, text, or a scaffold
+// or segmentation in the picker's child ScaffoldViewer, drawn here from its widget
+// reference). Python keeps the state; every click is an action message. Server text is
+// always textContent.
+import { drawChild } from "./lib/child.js";
 import { el, icon, uniqueId } from "./lib/dom.js";
 import { formatBytes } from "./lib/format.js";
 import { plotModel } from "./lib/sparkplot.js";
@@ -166,15 +169,47 @@ function drawPlots(plot) {
   });
 }
 
-export function createPreview(container, model, act) {
+// The picker's ScaffoldViewer (the `viewer` reference), drawn once per reference into
+// `slot`; shown while the preview is a scaffold or segmentation.
+export function createViewerSlot(slot, model, host) {
+  let drawn = null;
+  let controller = null;
+  function draw() {
+    const ref = model.get("viewer");
+    if (ref === drawn) return;
+    if (controller) controller.abort();
+    slot.replaceChildren();
+    drawn = ref;
+    controller = new AbortController();
+    if (!ref) return;
+    drawChild(model, host, ref, slot, controller.signal).catch((error) => {
+      slot.replaceChildren(el("div", { class: "lp-sp-preview-error", role: "alert",
+        text: `The 3-D viewer could not be drawn: ${error && error.message ? error.message : error}` }));
+      console.error("labpanels picker:", error);
+    });
+  }
+  model.on("change:viewer", draw);
+  draw();
+  return {
+    destroy() {
+      model.off("change:viewer", draw);
+      if (controller) controller.abort();
+      slot.replaceChildren();
+    },
+  };
+}
+
+export function createPreview(container, model, act, host = null) {
   const title = el("div", { class: "lp-sp-subhead", role: "heading", "aria-level": "3" });
   const summary = el("div", { class: "lp-sp-muted lp-sp-preview-summary", "aria-live": "polite" });
   const closeButton = el("button", { type: "button", class: "lp-button lp-sp-small", onclick: () => act("close_preview") },
     icon("cross"), el("span", {}, "Close preview"));
   const body = el("div", { class: "lp-sp-preview-body" });
+  const viewerSlot = el("div", { class: "lp-sp-viewer" });
   const root = el("section", { class: "lp-sp-preview", "aria-label": "File preview" },
-    el("div", { class: "lp-sp-preview-head" }, title, closeButton), summary, body);
+    el("div", { class: "lp-sp-preview-head" }, title, closeButton), summary, body, viewerSlot);
   container.append(root);
+  const viewer = createViewerSlot(viewerSlot, model, host);
   let imageUrl = null;
   let imageFor = null;
 
@@ -196,6 +231,7 @@ export function createPreview(container, model, act) {
     root.dataset.state = p.state || "";
     title.textContent = p.name ? `Preview: ${p.name}` : "";
     summary.textContent = p.state === "error" ? "" : p.summary || "";
+    viewerSlot.hidden = !(p.viewer && p.state !== "error");
     body.replaceChildren();
     if (p.state === "error") {
       body.append(el("div", { class: "lp-sp-preview-error", role: "alert" }, p.error || "No preview"));
@@ -233,6 +269,7 @@ export function createPreview(container, model, act) {
     destroy() {
       model.off("msg:custom", onMessage);
       model.off("change:preview", draw);
+      viewer.destroy();
       dropImage();
       root.remove();
     },

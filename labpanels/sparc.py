@@ -76,6 +76,17 @@ class PennsieveService:
         self.session = PennsieveSession(f"{host.rstrip('/')}/discover")
         self._host = host.rstrip("/")
 
+    @classmethod
+    def on_session(cls, session: PennsieveSession) -> PennsieveService:
+        """A service on an existing session (a panel's): its searches and downloads go
+        through that session, whose host it takes."""
+        service = cls.__new__(cls)
+        service.profile_name = None
+        service.session = session
+        url = session.url.rstrip("/")
+        service._host = url[: -len("/discover")] if url.endswith("/discover") else url
+        return service
+
     @property
     def host_api(self) -> str:
         """The Pennsieve host; setting it re-points discover and zipit."""

@@ -59,6 +59,7 @@ __all__ = [
     "ZincHelper", "SceneMesh", "ZincError", "ZincNotInstalled", "NoScaffoldError",
     "BadScaffoldFile", "SegmentationNotFound", "BadSegmentationFile", "ORGANS",
     "INSTALL_HINT", "scaffold_settings_mesh", "mbf_file_mesh", "zinc_available",
+    "scaffold_file_kind", "looks_like_mbf", "file_mesh",
 ]
 
 INSTALL_HINT = "pip install 'labpanels[zinc]'"
@@ -444,6 +445,45 @@ def mbf_file_mesh(path: str | os.PathLike, resolution: int = RESOLUTION) -> Scen
     path = Path(path)
     return _model_mesh(_segmentation_model(_read_mbf(path, path.name), path.name),
                        "segmentation", resolution)
+
+
+def scaffold_file_kind(name: str) -> str:
+    """From a file name: ``scaffold`` for a ``*settings.json``, ``segmentation`` for an
+    ``.xml`` (MBF segmentations are XML), else ``""``."""
+    lowered = str(name).lower()
+    if lowered.endswith("settings.json"):
+        return "scaffold"
+    if lowered.endswith(".xml"):
+        return "segmentation"
+    return ""
+
+
+def looks_like_mbf(data: bytes) -> bool:
+    """True when XML bytes start like an MBF Bioscience file (an ``<mbf>`` root or its
+    namespace): other XML is no segmentation."""
+    head = bytes(data[:4096]).lower()
+    return b"<mbf" in head or b"mbfbioscience.com" in head
+
+
+def file_mesh(name: str, data: bytes, resolution: int = RESOLUTION) -> SceneMesh:
+    """The mesh of a file's bytes, by its name: a scaffold settings file (JSON, usually
+    ``*settings.json``) or an MBF XML segmentation (``*.xml``). Anything else, or a
+    file that is not what its name says, raises :class:`BadScaffoldFile` or
+    :class:`BadSegmentationFile`; without the ``zinc`` extra :class:`ZincNotInstalled`."""
+    name = Path(str(name)).name
+    kind = "scaffold" if name.lower().endswith(".json") else scaffold_file_kind(name)
+    if kind == "scaffold":
+        return scaffold_settings_mesh(bytes(data), resolution, source=name)
+    if kind == "segmentation":
+        _libs()
+        if not looks_like_mbf(data):
+            raise BadSegmentationFile(f"{name} is not an MBF XML segmentation")
+        with tempfile.TemporaryDirectory(prefix="labpanels-zinc-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(bytes(data))
+            return mbf_file_mesh(path, resolution)
+    raise BadScaffoldFile(f"{name} is neither a scaffold settings file (JSON) nor an MBF "
+                          "XML segmentation (*.xml)")
 
 
 # --------------------------------------------------------------------------- the helper

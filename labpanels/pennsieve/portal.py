@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from ..errors import ApiError, InvalidArgument, LabpanelsError, NetworkError
 from .citation import CSL_ACCEPT, apa, bibtex, csl_from_dataset
 from .metadata import SCICRUNCH_URL, FacetSearch
-from .preview import Preview, PreviewError, build_preview
+from .preview import Preview, PreviewError, build_preview, read_start, size_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .metadata import MetadataSearch
@@ -135,17 +135,54 @@ class PortalMethods:
             raise InvalidArgument("preview one file at a time")
         dataset_id, version = self._resolve(dataset_id or found_id, version)
         with self.working():
-            manifest = self._fetch_manifest(dataset_id, version, names, None)
-            entries = manifest.get("data") or []
-            if len(entries) != 1 or "/".join(
-                    [*(entries[0].get("path") or []), str(entries[0].get("fileName"))]
-            ) != names[0]:
-                what = "nothing" if not entries else f"a folder of {len(entries)} file(s)"
-                raise PreviewError(f"{names[0]} is {what}, not a file")
+            entry = self._manifest_entry(dataset_id, version, names[0])
             try:
-                return build_preview(self.http, entries[0], names[0], max_bytes=max_bytes,
+                return build_preview(self.http, entry, names[0], max_bytes=max_bytes,
                                      max_rows=max_rows, image_max_bytes=image_max_bytes)
             except LabpanelsError:
                 raise
             except (ValueError, UnicodeError) as exc:
                 raise PreviewError(f"{names[0]} cannot be read: {exc}") from None
+
+    def file_bytes(
+        self,
+        path: str | Mapping[str, Any],
+        dataset_id: int | None = None,
+        version: int | None = None,
+        *,
+        max_bytes: int = 5_000_000,
+    ) -> bytes:
+        """The whole of one small file (a scaffold's settings, a segmentation) without
+        saving it: a file larger than ``max_bytes`` raises
+        :class:`~.preview.PreviewError` (before any byte of it is read when its size is
+        known)."""
+        names, found_id, version = self._paths(path, version)
+        if len(names) != 1:
+            raise InvalidArgument("read one file at a time")
+        if max_bytes <= 0:
+            raise InvalidArgument("max_bytes must be positive")
+        dataset_id, version = self._resolve(dataset_id or found_id, version)
+        name = names[0].rsplit("/", 1)[-1]
+        with self.working():
+            entry = self._manifest_entry(dataset_id, version, names[0])
+            size = entry.get("size")
+            limit = size_text(max_bytes)
+            too_large = PreviewError(f"{name} is too large to open here ("
+                                     + (f"{size_text(int(size))}; up to {limit}"
+                                        if size is not None else f"over {limit}") + ")")
+            if size is not None and int(size) > max_bytes:
+                raise too_large
+            data, _total, partial = read_start(self.http, str(entry["url"]), max_bytes)
+            if partial:
+                raise too_large
+            return data
+
+    def _manifest_entry(self, dataset_id: int, version: int, name: str) -> dict:
+        """The download manifest's entry of one file (PreviewError for a folder or none)."""
+        manifest = self._fetch_manifest(dataset_id, version, [name], None)
+        entries = manifest.get("data") or []
+        if len(entries) != 1 or "/".join(
+                [*(entries[0].get("path") or []), str(entries[0].get("fileName"))]) != name:
+            what = "nothing" if not entries else f"a folder of {len(entries)} file(s)"
+            raise PreviewError(f"{name} is {what}, not a file")
+        return entries[0]

@@ -30,6 +30,7 @@ __all__ = [
     "read_start",
     "parse_table",
     "image_size",
+    "size_text",
     "TABLE_TYPES",
     "IMAGE_TYPES",
     "TEXT_TYPES",
@@ -253,7 +254,8 @@ def image_size(data: bytes) -> tuple[str, int, int] | None:
     return None
 
 
-def _size_text(n: int | None) -> str:
+def size_text(n: int | None) -> str:
+    """A byte count as people read it: 512 B, 49.9 kB, 5.0 MB."""
     if n is None:
         return "?"
     size, unit = float(n), 0
@@ -276,25 +278,25 @@ def build_preview(http: HttpClient, entry: Mapping[str, Any], path: str, *,
         return out
     if kind == "image":
         if size is not None and size > image_max_bytes:
-            raise PreviewError(f"{name} is too large to preview ({_size_text(size)}; "
-                               f"images up to {_size_text(image_max_bytes)})")
+            raise PreviewError(f"{name} is too large to preview ({size_text(size)}; "
+                               f"images up to {size_text(image_max_bytes)})")
         data, total, partial = read_start(http, str(entry["url"]), image_max_bytes)
         if partial:
             raise PreviewError(f"{name} is too large to preview (over "
-                               f"{_size_text(image_max_bytes)})")
+                               f"{size_text(image_max_bytes)})")
         found = image_size(data)
         out.data, out.bytes_read, out.size = data, len(data), total or size
         ext = _extension(name)
         out.mime = found[0] if found else IMAGE_TYPES[ext]
         if found:
             out.width, out.height = found[1], found[2]
-        out.summary = (f"{out.width} × {out.height} px, {_size_text(out.size)}" if found
-                       else f"Image, {_size_text(out.size)}")
+        out.summary = (f"{out.width} × {out.height} px, {size_text(out.size)}" if found
+                       else f"Image, {size_text(out.size)}")
         return out
     data, total, partial = read_start(http, str(entry["url"]), max_bytes)
     out.bytes_read, out.partial, out.size = len(data), partial, total or size
-    part = f"the first {_size_text(len(data))} of {_size_text(out.size)}" if partial \
-        else f"all {_size_text(len(data))}"
+    part = f"the first {size_text(len(data))} of {size_text(out.size)}" if partial \
+        else f"all {size_text(len(data))}"
     if kind == "text":
         text = _decode(data)
         out.text = text[: text.rindex("\n") + 1] if partial and "\n" in text else text

@@ -143,6 +143,18 @@ class ScaffoldViewer(Panel):
             parts.append(f"{s['lines']:,} line segments")
         self.show_message(f"{mesh.title}: {', '.join(parts)}, {s['groups']} groups", "ok")
 
+    def clear(self, loading: str = "") -> None:
+        """Show no model (its buffers are released); ``loading`` names the one on its way
+        (the view says it is loading)."""
+        with self.hold_sync():
+            self.kind, self.title, self.dataset_id, self.dataset_file = "", "", None, ""
+            self.positions, self.triangles, self.lines = b"", b"", b""
+            self.surface, self.outline, self.groups, self.summary = [0, 0], [0, 0], [], {}
+            self.selected_group, self.exported = "", []
+            self.yaw, self.pitch, self.zoom = DEFAULT_VIEW
+            self.loading = bool(loading)
+            self.message, self.message_kind = loading, "info"
+
     def wait_loaded(self, timeout: float = 60.0) -> str:
         """Wait until the model asked for in the constructor is shown (or failed);
         return its title. Raises the failure's message as :class:`RuntimeError`."""

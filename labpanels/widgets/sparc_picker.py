@@ -261,7 +261,10 @@ class DatasetPicker(PortalPicker, Panel):
 
     The SPARC portal's parts (:mod:`.sparc_portal`): facets (``facets``,
     ``facet_filters``, :meth:`toggle_facet`), the dataset page (``page``: contributors,
-    citation, versions) and previews (:meth:`preview_file`, ``preview``).
+    citation, versions) and previews (:meth:`preview_file`, ``preview``); a scaffold
+    settings file or an MBF XML segmentation opens in ``viewer``, a
+    :class:`~.scaffold_viewer.ScaffoldViewer` drawn inside the picker
+    (:mod:`.sparc_scaffold`).
 
     ``picker.selected`` is the selection (file dicts: path, name, size, type), for the
     code that follows; ``selected_paths`` the same as paths. Traits: ``dataset`` (the open
@@ -330,6 +333,8 @@ class DatasetPicker(PortalPicker, Panel):
         folder_page_size: int = 200,
         **kwargs: Any,
     ) -> None:
+        if "viewer" in kwargs:
+            raise TypeError("DatasetPicker makes its own viewer (at the first scaffold preview)")
         # in the state the widget opens with: the view module's initialize() names the
         # store of folder rows by it before any later update arrives
         kwargs.setdefault("tree_key", uuid.uuid4().hex)

@@ -12,6 +12,8 @@ are the picker's, its methods are actions of the picker's one view.
 * Previews: ``preview_file(path)`` reads the start of a table or text, or a whole small
   image (``session.preview``); ``preview`` holds what the view draws, and an image's
   bytes travel to the view as a binary buffer (message ``type: "preview-image"``).
+  A scaffold settings file or an MBF XML segmentation opens in a 3-D viewer drawn
+  inside the picker (:mod:`.sparc_scaffold`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from traitlets import Dict, HasTraits, List, Unicode
 
 from ..pennsieve.metadata import FACETS, FacetSearch
 from ..pennsieve.preview import Preview
+from ..zinc import scaffold_file_kind
 from .common import friendly
+from .sparc_scaffold import ScaffoldPreview
 
 __all__ = ["PortalPicker", "CITATION_STYLES"]
 
@@ -42,8 +46,8 @@ def _people(dto: Mapping[str, Any]) -> list[dict]:
     return out
 
 
-class PortalPicker(HasTraits):
-    """Facets, dataset page and previews for the dataset picker (a mixin)."""
+class PortalPicker(ScaffoldPreview, HasTraits):
+    """Facets, dataset page and previews (scaffolds too) for the dataset picker (a mixin)."""
 
     facets = List().tag(sync=True)  # [{key, label, values: [{value, count, selected}]}]
     facet_filters = Dict().tag(sync=True)  # {facet key: [values]}: the ticked values
@@ -166,10 +170,21 @@ class PortalPicker(HasTraits):
     def preview_file(self, path: str, max_rows: int = 20) -> Preview | None:
         """Look at a file of the open dataset before downloading it (table, plot, image,
         text); the ``preview`` trait shows it. Returns the preview (None if it failed:
-        ``preview["error"]`` says why)."""
+        ``preview["error"]`` says why).
+
+        A scaffold settings file (``*settings.json``) or an MBF XML segmentation opens in
+        the picker's 3-D viewer instead (:meth:`preview_scaffold`): None is returned at
+        once and ``viewer`` shows the model when it is built (:meth:`join` waits)."""
         if not self.session.dataset:
             raise ValueError("open a dataset first")
         path = str(path).strip("/")
+        if scaffold_file_kind(path):
+            self.preview_scaffold(path)
+            return None
+        self._drop_scaffold()
+        return self._read_preview(path, max_rows)
+
+    def _read_preview(self, path: str, max_rows: int = 20) -> Preview | None:
         name = path.rsplit("/", 1)[-1]
         self.preview = {"path": path, "name": name, "state": "loading",
                         "summary": f"Reading the start of {name}…"}
@@ -195,6 +210,7 @@ class PortalPicker(HasTraits):
                        "mime": self.preview.get("mime")}, [self.preview_image])
 
     def close_preview(self) -> None:
-        """Hide the preview."""
+        """Hide the preview (a scaffold's model is released, one being built dropped)."""
+        self._drop_scaffold()
         self.preview = {}
         self.preview_image = None
