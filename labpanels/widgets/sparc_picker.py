@@ -322,8 +322,9 @@ class DatasetPicker(PortalPicker, Panel):
         "search", "next_page", "previous_page", "open_dataset", "open_folder", "more_files",
         "resend_files", "select", "filter_type", "filter_names", "start_download", "cancel",
     }) | PortalPicker.portal_actions
-    SLOW_ACTIONS = frozenset({"search", "next_page", "previous_page", "open_dataset", "open_folder",
-                       "more_files"}) | PortalPicker.portal_slow  # server requests: on the worker
+    SLOW_ACTIONS = frozenset({  # server requests: on the worker
+        "search", "next_page", "previous_page", "open_dataset", "open_folder", "more_files",
+    }) | PortalPicker.portal_slow
 
     def __init__(
         self,
