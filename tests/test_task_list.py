@@ -17,6 +17,7 @@ from labpanels.errors import InvalidArgument, PermissionDenied
 from labpanels.vantage6 import Vantage6Session
 from labpanels.widgets import TaskList
 from labpanels.widgets.task_list import write_atomic
+from tests.lifecycle import observers
 from tests.waiting import until
 
 pytestmark = pytest.mark.platform
@@ -50,11 +51,6 @@ def research(live):
 def _act(panel, name, **args):
     """What the view sends when a chip, a row, a tree item or a button is used."""
     panel._handle_custom_msg({"type": "action", "name": name, "args": args}, [])
-
-
-def _observers(session) -> int:
-    return sum(len(handlers) for kinds in session._trait_notifiers.values()
-               for handlers in kinds.values())
 
 
 def _org_ids(v6, collaboration: str) -> list[int]:
@@ -319,16 +315,32 @@ def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
 
 def test_close_releases_observers_and_work(v6, research):
     until(lambda: not research.busy, what="session idle")
-    before = _observers(research)
+    before = observers(research)
     tasks = TaskList(research)
     task = research.create_task(AVERAGE, "partial_average", kwargs={"column_name": "age"})
     tasks.open_task(task["id"])
     tasks.on_repeat(lambda form: None)
-    assert _observers(research) > before and tasks.followed > 0
+    assert observers(research) > before and tasks.followed > 0
     tasks.close()
-    assert _observers(research) == before and tasks.followed == 0 and tasks.closed
+    assert observers(research) == before and tasks.followed == 0 and tasks.closed
     assert tasks._repeat_callbacks == []
     rows = list(tasks.rows)
     research.wait(task)  # the session goes on; the closed list does not follow it
     assert tasks.rows == rows
     tasks.close()  # twice is fine
+
+
+def test_the_servers_column_requests_are_not_listed(v6, research):
+    """``session.columns()`` makes the server create a task per node (get_column_names, on
+    the basic processing image): a researcher never made it, the list leaves it out."""
+    answer = research.columns(refresh=True)
+    assert answer["answered"] >= 1, answer
+    made = [t for t in research.tasks() if t["name"] == "get_column_names"]
+    assert made, "the server made no column task"
+    tasks = TaskList(research)
+    try:
+        tasks.refresh()
+        assert not {t["id"] for t in made} & {r["id"] for r in tasks.rows}
+        assert tasks.rows  # the researcher's own tasks are still there
+    finally:
+        tasks.close()

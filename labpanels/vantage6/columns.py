@@ -24,11 +24,23 @@ from .errors import TaskValidationError
 if TYPE_CHECKING:
     from .session import Vantage6Session
 
-__all__ = ["read_columns", "summary"]
+__all__ = ["read_columns", "summary", "is_column_request"]
+
+#: what the 4.x server names the task it creates for ``POST /column``, and its image
+#: (``vantage6.common.globals.BASIC_PROCESSING_IMAGE``)
+COLUMN_TASK_NAME = "get_column_names"
+COLUMN_TASK_IMAGE = "ghcr.io/vantage6/algorithm-basics"
 
 _REQUEST = json.dumps({"method": "column_headers"}).encode()
 _FAILED = frozenset({"failed", "start failed", "non-existing Docker image", "crashed",
                      "killed by user", "not allowed", "unknown error"})
+
+
+def is_column_request(task: Mapping[str, Any]) -> bool:
+    """True for a task the server made to ask a node for its column names (not a
+    researcher's task: the task list leaves it out)."""
+    image = str(task.get("image") or "").split("@")[0].rsplit(":", 1)[0]
+    return task.get("name") == COLUMN_TASK_NAME and image == COLUMN_TASK_IMAGE
 
 
 def summary(rows: Sequence[Mapping[str, Any]]) -> str:

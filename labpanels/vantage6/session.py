@@ -433,6 +433,7 @@ class Vantage6Session(SessionState):
         row = task if "collaboration_id" in task else tables.flat_task(task)
         status = row.get("status") or "pending"
         return {"id": int(row["id"]), "name": row.get("name") or "",
+                "image": row.get("image") or "",
                 "collaboration_id": row.get("collaboration_id"),
                 "parent_id": row.get("parent_id"), "created_at": row.get("created_at") or "",
                 "status": status, "finished": status in FINISHED, "runs": [], "done": 0,

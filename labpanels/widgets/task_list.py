@@ -31,6 +31,7 @@ from traitlets import Dict, Int, List, Unicode
 
 from ..errors import InvalidArgument, PermissionDenied
 from ..vantage6 import task_records
+from ..vantage6.columns import is_column_request
 from ..vantage6.session import FINISHED, error_line
 from ..vantage6.task_records import STATUS_GROUPS, status_group
 from .assets import asset
@@ -403,7 +404,8 @@ class TaskList(Panel):
         if collab is None or not self.session.logged_in:
             return []
         return [e for e in (self.session.task_state or {}).values()
-                if e.get("collaboration_id") == collab and e.get("parent_id") is None]
+                if e.get("collaboration_id") == collab and e.get("parent_id") is None
+                and not is_column_request(e)]  # the server's own requests for column names
 
     def _draw_rows(self, replace: bool = False) -> None:
         with self._lock:
