@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--learners", type=int, default=0, metavar="N",
                       help="create N extra researcher accounts for a class")
     demo.add_argument("--port", type=int, default=0, help="vantage6 server port (default: free)")
+    demo.add_argument("--store-port", type=int, default=0,
+                      help="algorithm store port (default: free)")
     demo.add_argument("--lab-port", type=int, default=0, help="JupyterLab port (default: free)")
     demo.add_argument("--notebooks", type=Path, help="folder JupyterLab opens (default: notebooks)")
     args = parser.parse_args(argv)
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(
             lab=not args.no_lab, info=args.info, folder=args.folder, learners=args.learners,
             reset=args.reset, port=args.port, lab_port=args.lab_port, notebooks=args.notebooks,
+            store_port=args.store_port,
         )
     return 2
 

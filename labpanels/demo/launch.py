@@ -1,7 +1,8 @@
 """``labpanels demo``: the local platform (and JupyterLab) until Ctrl-C.
 
 With ``--no-lab`` it prints one JSON line on stdout once the platform is ready (the
-server URL, users and passwords, collaborations, key files) and writes the same JSON to
+server URL, the algorithm store's URL under ``vantage6.store_url``, users and passwords,
+collaborations, key files) and writes the same JSON to
 ``--info FILE``. Notebooks find a running demo through the connection file named by
 ``LABPANELS_DEMO_INFO`` (set for the JupyterLab it starts) or the default one in the
 labpanels cache folder. SIGINT or SIGTERM stops everything it started.
@@ -79,6 +80,8 @@ def _start_lab(notebooks: Path, port: int, info_file: Path, folder: Path):
 def _summary(info: dict[str, Any], lab_url: str | None) -> str:
     v6 = info["vantage6"]
     lines = ["", "labpanels demo platform is ready", f"  vantage6 server : {v6['url']}/api"]
+    if v6.get("store_url"):
+        lines.append(f"  algorithm store : {v6['store_url']}")
     for name, user in v6["users"].items():
         lines.append(f"  user {name:<14} password {user['password']}")
     for org, path in v6["key_files"].items():
@@ -104,13 +107,15 @@ def run_demo(
     port: int = 0,
     lab_port: int = 0,
     notebooks: Path | None = None,
+    store_port: int = 0,
 ) -> int:
     """Run the demo until SIGINT/SIGTERM; return the process exit code."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
-    platform = Platform(folder, learners=learners, reset=reset, server_options={"port": port})
+    platform = Platform(folder, learners=learners, reset=reset, server_options={"port": port},
+                        store_port=store_port)
     lab_proc = None
     conn = connection_file()
     written: list[Path] = []

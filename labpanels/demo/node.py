@@ -40,6 +40,8 @@ __all__ = ["SimulatedNode", "main"]
 
 log = logging.getLogger("labpanels.node")
 DATA_DIR = Path(__file__).with_name("data")
+#: the database labels every simulated node has (one CSV file, as "default")
+DATABASES = ("default",)
 
 
 def _now() -> str:
@@ -65,9 +67,10 @@ class SimulatedNode:
         poll_interval: float = 10.0,
         ping_interval: float = 30.0,
         workers: int = 8,
+        data_file: str | None = None,
     ) -> None:
         self.api_key = api_key
-        self.data_file = DATA_DIR / f"{data}.csv"
+        self.data_file = Path(data_file) if data_file else DATA_DIR / f"{data}.csv"
         self.private_key = encryption.load_private_key(Path(private_key)) if private_key else None
         self.poll_interval = poll_interval
         self.ping_interval = ping_interval
@@ -268,7 +271,8 @@ class SimulatedNode:
                 payload = self._open_input(run["input"])
                 print(f"{self.name}: {task['image']} {payload.get('method')}"
                       f"(kwargs={json.dumps(payload.get('kwargs', {}))})")
-                result = self._run_function(task["image"], payload, client)
+                result = self._run_function(task["image"], payload, client,
+                                            task.get("databases"))
                 body = {"status": "completed",
                         "result": self._seal_result(json.dumps(result).encode(), task)}
             except Exception as exc:
@@ -294,8 +298,16 @@ class SimulatedNode:
             raise ValueError("the task input has no 'method'")
         return payload
 
-    def _run_function(self, image: str, payload: dict, client: ContainerClient) -> Any:
+    def _run_function(self, image: str, payload: dict, client: ContainerClient,
+                      databases: list | None = None) -> Any:
         from .algorithms import dispatch
+
+        # like a real node: a task for a database label this node does not have fails
+        for db in databases or []:
+            label = db.get("label") if isinstance(db, dict) else db
+            if label not in DATABASES:
+                raise ValueError(f"this node has no database labelled {label!r}; its "
+                                 f"databases: {', '.join(DATABASES)}")
 
         return dispatch(
             image, payload["method"], list(payload.get("args") or []),
@@ -351,6 +363,7 @@ def main(argv: list[str] | None = None) -> None:
         config["api_url"], config["api_key"], config["data"], config.get("private_key"),
         poll_interval=config.get("poll_interval", 10.0),
         ping_interval=config.get("ping_interval", 30.0),
+        data_file=config.get("data_file"),
     )
     signal.signal(signal.SIGTERM, lambda *_: node.shutdown())
     signal.signal(signal.SIGINT, lambda *_: node.shutdown())

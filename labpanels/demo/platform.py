@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from . import processes
 from .scenario import WORKSHOP, Scenario, learner_users
 from .seed import Seeded, load_state, save_state, seed
 from .v6server import SERVER_VERSION, V6Server
+from .v6store import V6Store
 
 __all__ = ["Platform"]
 
@@ -31,6 +33,10 @@ class Platform:
     that already holds a seeded platform is started as it was left (``reset=True``
     empties it first).
     ``server_options`` go to :class:`V6Server` (``two_factor``, ``token_seconds``, ...).
+    The real algorithm store runs next to the server, linked to it, with the demo's
+    algorithms published (``store_port`` picks its port; 0: a free one).
+    ``extra_columns`` gives organizations' nodes more columns than their CSV file has:
+    ``{"GAZEL_organization": {"wearable_steps": 8000}}`` (a constant per column).
     """
 
     def __init__(
@@ -45,6 +51,8 @@ class Platform:
         reset: bool = False,
         sparc: bool = True,
         sparc_time_scale: float = 1.0,
+        store_port: int = 0,
+        extra_columns: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self._own_folder = folder is None
         if folder is not None and reset:
@@ -52,6 +60,8 @@ class Platform:
         self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="labpanels-"))
         self.scenario = scenario.with_users(learner_users(learners)) if learners else scenario
         self.server = V6Server(self.folder / "vantage6", **(server_options or {}))
+        self.store = V6Store(self.folder / "store", self.server.api_url, port=store_port)
+        self.extra_columns = {k: dict(v) for k, v in (extra_columns or {}).items()}
         self.node_poll_interval = node_poll_interval
         self.key_bits = key_bits
         self.seeded: Seeded | None = None
@@ -68,12 +78,15 @@ class Platform:
             state = self.folder / "platform-state.json"
             fresh = not state.exists()
             self.server.start(timeout)
+            self.store.server_api_url = self.server.api_url  # its port is known now
+            self.store.start(timeout)
             if fresh:
                 self.seeded = seed(self.server.api_url, self.scenario, self.folder,
                                    self.key_bits)
                 save_state(self.seeded, state)
             else:
                 self.seeded = load_state(state)
+            self._publish()
             for spec in self.seeded.nodes:
                 if spec.start:
                     self.start_node(spec.id)
@@ -89,24 +102,58 @@ class Platform:
             raise
         return self
 
-    def start_node(self, node_id: int) -> None:
-        """Start (or restart) the simulated node with id ``node_id``."""
+    def _publish(self) -> None:
+        """Link the store to the server and publish the demo algorithms (once)."""
+        from .published import link_store, publish
+
+        with self.root_http() as http:
+            link_store(http, self.store.api_url, self.server.api_url)
+            token = http.session.headers["Authorization"].split(" ", 1)[1]
+            publish(self.store.api_url, self.server.api_url, token)
+
+    def start_node(self, node_id: int, *,
+                   extra_columns: Mapping[str, Any] | None = None) -> None:
+        """Start (or restart) the simulated node with id ``node_id``; ``extra_columns``
+        (column -> constant) replaces what the platform's ``extra_columns`` gives its
+        organization ({}: none)."""
         assert self.seeded is not None
         spec = next(n for n in self.seeded.nodes if n.id == node_id)
         folder = self.folder / "nodes"
         folder.mkdir(exist_ok=True)
+        extra = (self.extra_columns.get(spec.organization, {}) if extra_columns is None
+                 else dict(extra_columns))
         config = folder / f"node-{spec.id}.json"
         fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump({
                 "api_url": self.server.api_url, "api_key": spec.api_key, "data": spec.data,
                 "private_key": spec.private_key, "poll_interval": self.node_poll_interval,
+                **({"data_file": str(self._data_with(spec, extra))} if extra else {}),
             }, fh)
         processes.stop(self.nodes.get(spec.id))
         self.nodes[spec.id] = processes.spawn(
             [sys.executable, "-m", "labpanels.demo.node", str(config)],
             log=folder / f"node-{spec.id}.log", env={"PYTHONUNBUFFERED": "1"},
         )
+
+    def _data_with(self, spec: Any, extra: Mapping[str, Any]) -> Path:
+        """A copy of the node's CSV file with ``extra`` constant columns added."""
+        import csv
+
+        from .data import data_path
+
+        folder = self.folder / "data"
+        folder.mkdir(exist_ok=True)
+        target = folder / f"node-{spec.id}.csv"
+        with open(data_path(spec.data), newline="", encoding="utf-8") as src, \
+                open(target, "w", newline="", encoding="utf-8") as out:
+            reader, writer = csv.reader(src), csv.writer(out)
+            header = next(reader)
+            writer.writerow(header + [c for c in extra if c not in header])
+            values = [extra[c] for c in extra if c not in header]
+            for row in reader:
+                writer.writerow(row + values)
+        return target
 
     def stop_node(self, node_id: int) -> None:
         """Stop one simulated node (the server marks it offline at once)."""
@@ -144,6 +191,7 @@ class Platform:
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
+        self.store.stop()
         self.server.stop()
         if self._own_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -182,6 +230,7 @@ class Platform:
                 "host": f"http://{self.server.host}",
                 "port": self.server.port,
                 "server_version": SERVER_VERSION,
+                "store_url": self.store.api_url,
                 "users": self.seeded.users,
                 "organizations": orgs,
                 "collaborations": self.seeded.collaborations,

@@ -85,6 +85,9 @@ class V6Server:
             "allow_drop_all": False,
             "jwt_secret_key": secret_file.read_text().strip(),
             "two_factor_auth": self.two_factor,
+            # a server on 127.0.0.1 would otherwise take a localhost algorithm store's
+            # URL for "the container itself" and refuse to link it
+            "dev": {"host_uri": self.host},
             "password_policy": {
                 "max_failed_attempts": self.max_failed_logins,
                 "inactivation_minutes": self.lockout_minutes,

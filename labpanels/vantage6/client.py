@@ -158,6 +158,76 @@ class _Results(_Sub):
         return None if raw is None else raw.decode("utf-8", "replace")
 
 
+class _Stores(_Sub):
+    """``client.store``: the algorithm stores linked on the server."""
+
+    def __init__(self, client: UserClient) -> None:
+        super().__init__(client)
+        self.store_id: int | None = None
+        self.url: str | None = None
+
+    def list(self, name: str | None = None, url: str | None = None,
+             collaboration: int | None = None, fields: Sequence[str] | None = None,
+             field: str | None = None, **_: Any) -> Any:
+        """Algorithm stores, of a collaboration when given (all pages)."""
+        items = self.session.fetch("algorithmstore", name=name, url=url,
+                                   collaboration_id=collaboration)
+        return _shape(items, fields, field)
+
+    def get(self, id_: int, fields: Sequence[str] | None = None) -> dict:
+        """One algorithm store."""
+        return _one(self.session.fetch_one(f"algorithmstore/{int(id_)}"), fields)
+
+    def set(self, id_: int) -> dict:
+        """Use this store for ``client.algorithm``; returns it."""
+        store = self.get(id_)
+        self.store_id, self.url = int(id_), str(store["url"]).rstrip("/")
+        return store
+
+
+class _Algorithms(_Sub):
+    """``client.algorithm``: algorithms of the store chosen with ``client.store.set``
+    (by default the first store of the session's current collaboration)."""
+
+    def __init__(self, client: UserClient) -> None:
+        super().__init__(client)
+        self._client = client
+
+    def _store(self) -> Any:
+        chosen = self._client.store
+        if chosen.url:
+            return self.session.store({"url": chosen.url, "id": chosen.store_id})
+        if not self.session.collaboration:
+            raise InvalidArgument("choose an algorithm store first: client.store.set(id) "
+                                  "(see client.store.list())")
+        return self.session.store()
+
+    def list(self, name: str | None = None, description: str | None = None,
+             image: str | None = None, partitioning: str | None = None,
+             v6_version: str | None = None, fields: Sequence[str] | None = None,
+             field: str | None = None, **_: Any) -> Any:
+        """Approved algorithms of the store (all pages), as the store describes them."""
+        items = self._store().records(name=name, description=description, image=image,
+                                      partitioning=partitioning,
+                                      vantage6_version=v6_version)
+        return _shape(items, fields, field)
+
+    def get(self, id_: int, fields: Sequence[str] | None = None) -> dict:
+        """One algorithm of the store."""
+        return _one(self._store().record(id_), fields)
+
+    def create(self, name: str, description: str, image: str, partitioning: str,
+               vantage6_version: str, code_url: str, functions: list[dict],
+               documentation_url: str | None = None) -> dict:
+        """Add an algorithm to the store (the store's JSON for ``functions``)."""
+        body = {"name": name, "description": description, "image": image,
+                "partitioning": partitioning, "vantage6_version": vantage6_version,
+                "code_url": code_url, "functions": functions}
+        if documentation_url:
+            body["documentation_url"] = documentation_url
+        return self._store().create(body)
+
+
 class UserClient:
     """The lesson's client: ``UserClient(server_url, server_port, server_api)``."""
 
@@ -172,6 +242,8 @@ class UserClient:
         self.task = _Tasks(self)
         self.run = _Runs(self)
         self.result = _Results(self)
+        self.store = _Stores(self)
+        self.algorithm = _Algorithms(self)
 
     def authenticate(self, username: str, password: str, mfa_code: str | int | None = None
                      ) -> bool:

@@ -15,6 +15,8 @@ __all__ = [
     "TaskOutcomeUnknown",
     "ServerUnreachable",
     "ResultUnreadable",
+    "AlgorithmStoreError",
+    "AlgorithmStoreUnreachable",
 ]
 
 
@@ -68,3 +70,17 @@ class ServerUnreachable(LabpanelsError):
 
 class ResultUnreadable(LabpanelsError):
     """A result could not be decrypted or decoded."""
+
+
+class AlgorithmStoreError(LabpanelsError):
+    """An algorithm store refused a request or sent what is not an algorithm store's
+    answer; ``url`` is the store, ``status`` its HTTP status (None without one)."""
+
+    def __init__(self, message: str, url: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class AlgorithmStoreUnreachable(AlgorithmStoreError):
+    """An algorithm store did not answer (connection refused, timeout)."""

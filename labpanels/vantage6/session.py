@@ -39,7 +39,7 @@ from ..errors import (
 from ..http import HttpClient
 from ..paging import iter_vantage6
 from ..state import SessionState
-from . import encryption, tables
+from . import catalogue, encryption, tables
 from .errors import (
     AccountLocked,
     LoginFailed,
@@ -55,6 +55,7 @@ from .tokens import TokenAuth, jwt_claims
 
 if TYPE_CHECKING:
     from .events import Worker
+    from .store import AlgorithmStore
 
 log = logging.getLogger("labpanels.vantage6")
 
@@ -154,6 +155,12 @@ class Vantage6Session(SessionState):
         self._unreachable_since: float | None = None
         self._last_contact = time.monotonic()
         self._last_probe = 0.0
+        # -- what the algorithm stores and the nodes told (per collaboration)
+        self._store_lock = threading.RLock()
+        self._store_clients: dict[str, AlgorithmStore] = {}  # store url -> client
+        self._algorithm_cache: dict[int, list[catalogue.Algorithm]] = {}
+        self._column_cache: dict[tuple[int, str], dict[int, dict]] = {}
+        self._visualization_cache: dict[int, list[dict]] = {}
 
     def set_url(self, url: str) -> None:
         """Point a logged-out session at another server."""
@@ -295,6 +302,7 @@ class Vantage6Session(SessionState):
             self.task_state = {}
         self.last_task = None
         self._bump()
+        self._forget_stores()
         self._auth = None
         self.http.session.auth = None
         self.http.on_unauthorized = None
@@ -791,6 +799,166 @@ class Vantage6Session(SessionState):
         for run in failed:
             run["error"] = error_line(run["log"])
         return failed
+
+    # -- algorithm store and columns --------------------------------------------------
+    def _forget_stores(self) -> None:
+        with self._store_lock:
+            for client in self._store_clients.values():
+                client.close()
+            self._store_clients.clear()
+            self._algorithm_cache.clear()
+            self._column_cache.clear()
+            self._visualization_cache.clear()
+
+    def stores(self, collaboration: Ref | None = None) -> list[dict]:
+        """The algorithm stores the collaboration (the current one by default) uses:
+        ``[{"id", "name", "url", "collaboration_id"}]`` (``collaboration_id`` None: a
+        store linked for every collaboration)."""
+        from .store import store_row
+
+        collab = self._collaboration(collaboration)
+        return [store_row(s) for s in self._all("algorithmstore", collaboration_id=collab["id"])]
+
+    def store(self, store: int | str | Mapping[str, Any] | None = None,
+              collaboration: Ref | None = None) -> AlgorithmStore:
+        """A client of one algorithm store (by id, URL or row; default: the first store of
+        the collaboration), authenticated with this session's server token."""
+        from .errors import AlgorithmStoreError
+        from .store import AlgorithmStore
+
+        self._need_login()
+        if isinstance(store, Mapping):
+            row = dict(store)
+        elif isinstance(store, str) and "://" in store:
+            row = {"url": store.rstrip("/"), "id": None, "name": ""}
+        else:
+            rows = self.stores(collaboration)
+            if store is not None:
+                rows = [r for r in rows if r["id"] == int(store)]
+            if not rows:
+                where = (f"with id {store}" if store is not None else
+                         f"for collaboration {self._collaboration(collaboration)['name']}")
+                raise AlgorithmStoreError(f"no algorithm store {where} is linked on this "
+                                          "server")
+            row = rows[0]
+        with self._store_lock:
+            client = self._store_clients.get(row["url"])
+            if client is None:
+                client = self._store_clients[row["url"]] = AlgorithmStore(
+                    row["url"], self.url, self._auth, timeout=self.http.timeout,
+                    id=row.get("id"), name=row.get("name") or "")
+        return client
+
+    def algorithms(self, collaboration: Ref | None = None, *,
+                   refresh: bool = False) -> list[catalogue.Algorithm]:
+        """The algorithms the collaboration's stores describe (every page of each), then
+        those registered in code (:func:`catalogue.register`) for images no store
+        describes. Read once per collaboration; ``refresh=True`` reads the stores again.
+        Raises AlgorithmStoreError (or AlgorithmStoreUnreachable) when a store cannot be
+        read."""
+        self._need_login()
+        collab = self._collaboration(collaboration)
+        with self._store_lock:
+            found = None if refresh else self._algorithm_cache.get(collab["id"])
+        if found is None:
+            found = []
+            for row in self.stores(collab):
+                found += self.store(row).algorithms()
+            with self._store_lock:
+                self._algorithm_cache[collab["id"]] = found
+                self._visualization_cache.clear()
+        known = {catalogue.bare_image(a.image) for a in found}
+        return list(found) + [a for a in catalogue.registered()
+                              if catalogue.bare_image(a.image) not in known]
+
+    def algorithm(self, image: str, collaboration: Ref | None = None
+                  ) -> catalogue.Algorithm | None:
+        """The description of ``image`` (a tag or digest is ignored): from the
+        collaboration's stores (read once, see :meth:`algorithms`), else registered in
+        code; None when neither knows it."""
+        name = catalogue.bare_image(image or "")
+        if not name:
+            return None
+        return next((a for a in self.algorithms(collaboration)
+                     if catalogue.bare_image(a.image) == name), None)
+
+    def visualizations(self, task: Ref) -> list[dict]:
+        """What the store declares for a task's results: the ``ui_visualizations`` of
+        the function the task ran (``[{"name", "description", "type": "table"|"line",
+        "schema": {...}}]``); ``[]`` when the image or function is not described or
+        the task's input cannot be read."""
+        task_id = _task_id(task)
+        with self._store_lock:
+            cached = self._visualization_cache.get(task_id)
+        if cached is not None:
+            return copy.deepcopy(cached)
+        row = self._get(f"task/{task_id}")
+        method = self._task_method(task_id)
+        found: list[dict] = []
+        if method:
+            collab = (row.get("collaboration") or {}).get("id")
+            algo = self.algorithm(row.get("image") or "", collab)
+            fn = algo.function(method) if algo else None
+            found = [dict(v) for v in fn.visualizations] if fn else []
+        with self._store_lock:
+            self._visualization_cache[task_id] = found
+        return copy.deepcopy(found)
+
+    def _task_method(self, task_id: int) -> str | None:
+        """The method a task ran, from its first run's input (None if unreadable)."""
+        runs = self._all("run", task_id=task_id)
+        value = runs[0].get("input") if runs else None
+        if not value:
+            return None
+        try:
+            if encryption.is_envelope(value):
+                if self._private_key is None:
+                    return None
+                raw = encryption.decrypt(value, self._private_key)
+            else:
+                raw = base64.b64decode(value)
+            method = json.loads(raw).get("method")
+        except (ValueError, TypeError, AttributeError, encryption.EncryptionError):
+            return None
+        return method if isinstance(method, str) else None
+
+    def columns(self, collaboration: Ref | None = None, database: str = "default",
+                organizations: Sequence[int] | None = None, *, timeout: float = 15.0,
+                refresh: bool = False) -> dict:
+        """The column names the nodes report for ``database`` (as the UI asks them:
+        ``POST /column``, one request per organization), for ``organizations`` (default:
+        every organization of the collaboration). Answers are kept per collaboration and
+        database (``refresh=True`` asks again); an offline node is not asked, one that
+        does not answer within ``timeout`` seconds is reported, never raised::
+
+            {"collaboration_id", "database",
+             "columns": [every column any node reported, in order],
+             "common": [the columns every answering node reported],
+             "organizations": [{"organization_id", "organization", "status": "ok" |
+                                "offline" | "no node" | "timeout" | "failed",
+                                "columns", "message", "task_id", "cached"}],
+             "answered": 3, "asked": 4,
+             "message": "columns from 3 of 4 nodes; HERMES_organization: node offline"}
+        """
+        from .columns import read_columns
+
+        with self.working():
+            self._need_login()
+            if not isinstance(database, str) or not database.strip():
+                raise TaskValidationError("give the database label, e.g. 'default'")
+            collab = self._collaboration(collaboration)
+            key = (collab["id"], database)
+            with self._store_lock:
+                if refresh:
+                    self._column_cache.pop(key, None)
+                cache = self._column_cache.setdefault(key, {})
+
+            def wait(seconds: float) -> None:
+                with self._changed:
+                    self._changed.wait(seconds)
+
+            return read_columns(self, collab, database, organizations, timeout=timeout,
+                                cache=cache, wait=wait)
 
     # -- encryption ------------------------------------------------------------------
     def load_private_key(self, source: str | bytes | os.PathLike, *, check: bool = True) -> None:

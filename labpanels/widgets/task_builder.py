@@ -23,7 +23,7 @@ from typing import Any
 
 from traitlets import Bool, Dict, Int, List, Unicode
 
-from ..errors import NetworkError
+from ..errors import LabpanelsError, NetworkError
 from ..vantage6 import catalogue
 from ..vantage6.errors import TaskOutcomeUnknown
 from .assets import asset
@@ -63,30 +63,31 @@ def task_code(*, collaboration: int, organizations: Sequence[int], name: str, im
 
 
 
+#: the view's kind of field for each store argument type (the view draws these kinds)
+_VIEW_KIND = {"column": "column", "column_list": "columns", "string": "str",
+              "string_list": "str", "integer": "int", "integer_list": "str",
+              "float": "float", "float_list": "str", "boolean": "bool", "json": "json",
+              "organization": "int", "organization_list": "json"}
+
+
 def _initial(arg: catalogue.Argument) -> Any:
     """A field's value before the user gives one: the default, as the view holds it."""
-    default = None if arg.required else arg.default
-    if arg.type == "columns":
-        return list(default or [])
-    if arg.type == "bool":
-        return bool(default)
-    if arg.type == "json":
-        return "" if default is None else json.dumps(default)
-    if arg.type in ("int", "float"):
-        return "" if default is None else default
-    return "" if default is None else str(default)
+    return _as_field(arg, None if arg.required else arg.default)
 
 
 def _as_field(arg: catalogue.Argument, value: Any) -> Any:
     """A checked value (from code or JSON) as the view's field holds it."""
-    if arg.type == "columns":
+    kind = _VIEW_KIND[arg.type]
+    if kind == "columns":
         return list(value or [])
-    if arg.type == "json":
+    if kind == "json":
         return "" if value is None else json.dumps(value)
-    if arg.type == "bool":
+    if kind == "bool":
         return bool(value)
-    if arg.type in ("int", "float"):
+    if kind in ("int", "float"):
         return "" if value is None else value
+    if isinstance(value, list):  # the other lists: items separated by commas
+        return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)
 
 
@@ -152,10 +153,10 @@ class TaskBuilder(Panel):
         self._lost_name = ""  # the name of that submission
         self._quiet = 0  # > 0 while the builder changes several traits at once
         self.last_submitted: dict | None = None
-        images = catalogue.images()
         super().__init__(**kwargs)
         self.session = vantage6_session(session)
-        self.columns = list(columns) if columns is not None else catalogue.demo_columns()
+        self.columns = list(columns) if columns is not None else []
+        images = self._images()
         self.images = images
         self.on_msg(self._on_message)
         self.follow(self, self._on_image, "image")
@@ -218,10 +219,28 @@ class TaskBuilder(Panel):
         setattr(self, field, value)
 
     # -- reading the form ----------------------------------------------------------------
+    def _algorithm(self, image: str) -> catalogue.Algorithm | None:
+        """The description of ``image``: the collaboration's algorithm store (as the
+        session read it), else one registered in code."""
+        session = self.session
+        if session.logged_in and session.collaboration and hasattr(session, "algorithm"):
+            with contextlib.suppress(LabpanelsError):
+                return session.algorithm(image)
+        return catalogue.algorithm(image)
+
+    def _images(self) -> list[str]:
+        """The images the form offers: the store's, then those registered in code."""
+        session = self.session
+        if session.logged_in and session.collaboration and hasattr(session, "algorithms"):
+            with contextlib.suppress(LabpanelsError):
+                return [a.image for a in session.algorithms()]
+        return catalogue.images()
+
     @property
     def function(self) -> catalogue.Function | None:
-        """The catalogue's description of the chosen function, if any."""
-        return catalogue.function(self.image, self.method.strip())
+        """The description of the chosen function, if any."""
+        algo = self._algorithm(self.image)
+        return algo.function(self.method.strip()) if algo else None
 
     def kwargs(self) -> dict[str, Any]:
         """The arguments as the task will send them; ValueError with the reason if not valid."""
@@ -355,7 +374,7 @@ class TaskBuilder(Panel):
             self.image = image
         if method is not None:
             names = [f["name"] for f in self.functions]
-            if catalogue.algorithm(self.image) is not None and method not in names:
+            if self._algorithm(self.image) is not None and method not in names:
                 raise ValueError(f"{self.image} has no function {method!r}; its "
                                  f"functions: {', '.join(names)}")
             self.method = method
@@ -417,6 +436,11 @@ class TaskBuilder(Panel):
                               "status": by_org[o["id"]]["status"] if o["id"] in by_org
                               else "no node"} for o in orgs),
                             key=lambda o: (str(o["name"]).lower(), o["id"]))
+        images = self._images()  # the collaboration's algorithm store
+        if images != self.images:
+            self.images = images
+            if images and self.image not in images:
+                self.image = images[0]
         self._show_header()
         self._relabel(self._default_organizations())
     # -- sending -------------------------------------------------------------------------
@@ -539,7 +563,7 @@ class TaskBuilder(Panel):
 
     # -- reactions -----------------------------------------------------------------------
     def _on_image(self, _change: Any = None) -> None:
-        algo = catalogue.algorithm(self.image)
+        algo = self._algorithm(self.image)
         self._quiet += 1
         try:
             if algo is not None:
@@ -561,7 +585,7 @@ class TaskBuilder(Panel):
             return
         fn = self.function
         self.function_help = fn.help if fn else (
-            "" if catalogue.algorithm(self.image) else
+            "" if self._algorithm(self.image) else
             "This image is not in the catalogue: type the function and give its arguments "
             "as JSON.")
         self.json_available = fn is not None
@@ -619,7 +643,8 @@ class TaskBuilder(Panel):
             with self.hold_sync():
                 self.arguments, self.argument_values = [], {}
             return
-        specs = [{"name": a.name, "type": a.type, "required": a.required, "help": a.help,
+        specs = [{"name": a.name, "type": _VIEW_KIND[a.type], "required": a.required,
+                  "help": a.help,
                   "label": a.name + ("" if a.required else " (optional)")}
                  for a in fn.arguments]
         if specs == self.arguments:

@@ -36,6 +36,9 @@ __all__ = [
 IMAGES: dict[str, str] = {
     "harbor2.vantage6.ai/demo/average": "labpanels.demo.algorithms.average",
     "harbor2.vantage6.ai/demo/summary": "labpanels.demo.algorithms.summary",
+    "harbor2.vantage6.ai/demo/alltypes": "labpanels.demo.algorithms.alltypes",
+    # what vantage6 4.15.2's server sends for POST /column (BASIC_PROCESSING_IMAGE)
+    "ghcr.io/vantage6/algorithm-basics": "labpanels.demo.algorithms.basics",
 }
 
 
