@@ -18,14 +18,15 @@ export function matchAlgorithm(choice, query) {
   return String(query || "").toLowerCase().split(/\s+/).filter(Boolean).every((w) => text.includes(w));
 }
 
-// The picker's options for a query: the matching algorithms, then (for text that could be
-// an image and is not one of theirs) the typed image itself.
+// The picker's options for a query: the matching algorithms, then (for text that looks
+// like an image, with a registry, a path or a tag, and is not one of theirs) the typed
+// image itself.
 export function algorithmOptions(choices, query) {
   const q = String(query || "").trim();
   const options = choices.filter((c) => matchAlgorithm(c, q)).map((c) => ({
     value: c.image, label: c.name || c.image, detail: c.image, note: c.description || "",
   }));
-  if (q && !/\s/.test(q) && !choices.some((c) => c.image === q)) {
+  if (q && !/\s/.test(q) && /[/:.]/.test(q) && !choices.some((c) => c.image === q)) {
     options.push({ value: q, label: `Use the image ${q}`, detail: "not described by the algorithm store", note: "", free: true });
   }
   return options;
@@ -117,7 +118,8 @@ function combobox({ input, name, listLabel, options, onPick, query = () => input
       if (!isOpen()) open(Math.max(0, options(query()).length - 1));
       else { active = Math.max(0, active - 1); drawList(); }
     } else if (event.key === "Enter" && isOpen() && active >= 0 && shown[active]) {
-      pick(active);
+      // the option already typed out: Enter goes on to the form (Review)
+      if (shown[active].value === input.value) { close(); handled = false; } else pick(active);
     } else if (event.key === "Escape" && isOpen()) {
       close();
     } else handled = false;
@@ -529,7 +531,7 @@ function render({ model, el: root }) {
   function argumentRow(spec) {
     const control = argumentControl(spec);
     const label = [spec.label];
-    if (spec.label !== spec.name) label.push(" ", el("span", { class: "lp-tb-argname lp-tb-mono", text: spec.name }));
+    if (spec.label.toLowerCase() !== spec.name.toLowerCase()) label.push(" ", el("span", { class: "lp-tb-argname lp-tb-mono", text: spec.name }));
     if (!spec.required) label.push(el("span", { class: "lp-tb-optional", text: " (optional)" }));
     const help = [spec.help, spec.condition ? `${spec.condition[0].toUpperCase()}${spec.condition.slice(1)}.` : "",
       spec.frontend_only ? "Used by the form only: never sent to the algorithm." : ""].filter(Boolean).join(" ");
