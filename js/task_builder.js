@@ -533,10 +533,15 @@ function render({ model, el: root }) {
     const label = [spec.label];
     if (spec.label.toLowerCase() !== spec.name.toLowerCase()) label.push(" ", el("span", { class: "lp-tb-argname lp-tb-mono", text: spec.name }));
     if (!spec.required) label.push(el("span", { class: "lp-tb-optional", text: " (optional)" }));
-    const help = [spec.help, spec.condition ? `${spec.condition[0].toUpperCase()}${spec.condition.slice(1)}.` : "",
+    const sentence = (text) => (/[.!?:)]$/.test(text) ? text : `${text}.`);
+    const help = [spec.help ? sentence(spec.help) : "",
+      spec.condition ? `${spec.condition[0].toUpperCase()}${spec.condition.slice(1)}.` : "",
       spec.frontend_only ? "Used by the form only: never sent to the algorithm." : ""].filter(Boolean).join(" ");
     const r = row(`arg:${spec.name}`, label, control, help, Boolean(control._group));
-    if (control._wrap) r.querySelector(".lp-tb-control").replaceChild(control._wrap, control);
+    if (control._wrap) { // the input with its listbox
+      control.replaceWith(control._wrap);
+      control._wrap.prepend(control);
+    }
     if (spec.type === "column" || spec.type === "columns") {
       const note = el("div", { class: "lp-tb-columns-note" });
       const again = el("button", { type: "button", class: "lp-button lp-tb-link", text: "Ask the nodes again" });
@@ -564,10 +569,11 @@ function render({ model, el: root }) {
     if (document.activeElement !== algoInput) algoInput.value = algorithmLabel(image);
     algoPicker.redraw();
     const found = model.get("algorithm_choices").find((c) => c.image === image);
-    algoDetail.replaceChildren(
+    algoDetail.replaceChildren(...[
       image ? el("span", { class: "lp-tb-mono lp-tb-image", text: image }) : null,
       found && found.description ? el("span", { class: "lp-tb-algo-description", text: found.description }) : null,
-      image && !found ? el("span", { class: "lp-tb-algo-description", text: "Not described by the algorithm store." }) : null);
+      image && !found ? el("span", { class: "lp-tb-algo-description", text: "Not described by the algorithm store." }) : null,
+    ].filter(Boolean));
     algoNote.textContent = model.get("algorithms_note");
     algoNote.hidden = !model.get("algorithms_note");
   }
@@ -590,10 +596,11 @@ function render({ model, el: root }) {
     const help = model.get("function_help");
     const known = functions.some((f) => f.name === method);
     const central = model.get("central");
-    functionHelp.replaceChildren(
+    functionHelp.replaceChildren(...[
       known ? el("span", { class: "lp-tb-kind", dataset: { kind: central ? "central" : "federated" }, text: central ? "Central" : "Federated" }) : null,
       known ? el("span", { text: central ? " runs at one organization, which creates subtasks at the others." : " runs at each chosen organization." }) : null,
-      help ? el("span", { class: "lp-tb-function-description", text: known ? ` ${help}` : help }) : null);
+      help ? el("span", { class: "lp-tb-function-description", text: known ? ` ${help}` : help }) : null,
+    ].filter(Boolean));
     functionHelp.hidden = !help && !known;
   }
 
@@ -699,10 +706,9 @@ function render({ model, el: root }) {
     const inside = root.contains(document.activeElement);
     formPart.hidden = step === "summary";
     summaryPart.hidden = step !== "summary";
-    summaryList.replaceChildren(...model.get("summary").flatMap((r) => [
+    summaryList.replaceChildren(...model.get("summary").map((r) => el("div", { class: "lp-tb-summary-row" },
       el("dt", { text: r.label }),
-      el("dd", { class: r.kind === "code" ? "lp-tb-mono lp-tb-summary-code" : "", text: r.value }),
-    ]));
+      el("dd", { class: r.kind === "code" ? "lp-tb-mono lp-tb-summary-code" : "lp-tb-summary-text", text: r.value }))));
     if (step !== lastStep) {
       lastStep = step;
       // the focus follows the step it was in (a review started from code takes none)

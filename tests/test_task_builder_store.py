@@ -148,9 +148,7 @@ def test_the_all_types_form_checks_each_field_and_sends_what_it_shows(v6, sessio
     (sent_input,) = _inputs(session, task["id"]).values()
     assert sent_input == {"method": "central_profile", "args": [], "kwargs": sent}
     assert "show_advanced" not in json.dumps(sent_input)
-    assert session.wait(task, timeout=90)["status"] == "completed"
-    result = session.results(task, as_frame=False)[0]["result"]
-    assert result["options"] == {"min_count": 1} and len(result["histogram"]) == 10
+    # (that it runs to its result: tests/browser/test_task_builder_store_view.py)
 
     # the condition false again: options hidden and not sent
     builder.set_value("arg:show_advanced", False)
@@ -267,7 +265,8 @@ def test_the_column_picker_shows_each_nodes_columns_and_who_did_not_answer(v6, p
         assert rows["Collaboration"] == "GHT-online-subset (a study of GHT_consortium)"
         task = builder.submit()
         assert ght.task(task)["study_id"] == study["id"]
-        assert ght.wait(task, timeout=90)["status"] == "completed"
+        assert {r["organization"]["id"] for r in ght.fetch("run", task_id=task["id"])} == {
+            ght.organization["id"]}
         builder.close()
     finally:
         ght.close()

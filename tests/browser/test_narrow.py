@@ -15,7 +15,8 @@ from tests.emulator_fixture import emulator_fixture  # noqa: F401
 
 from .test_hosts import ROOTS, SETUP, _env
 
-pytestmark = pytest.mark.browser
+# the page's dashboard is on the local vantage6 server (LP_V6_URL, see test_hosts._env)
+pytestmark = [pytest.mark.browser, pytest.mark.platform]
 
 WIDTH = 360
 
@@ -60,9 +61,9 @@ return {roots: roots.length, out};
 """
 
 
-def test_every_panel_fits_360px(notebook, emulator):
+def test_every_panel_fits_360px(notebook, emulator, v6):
     cells = [SETUP] + [f"panels[{name!r}]" for name in ROOTS]
-    nb = notebook(cells, name="narrow.ipynb", env=_env(emulator))
+    nb = notebook(cells, name="narrow.ipynb", env=_env(emulator, v6))
     panel = nb.panel
     for i in range(1, len(cells)):
         expect(nb.output(i).locator(".lp-theme").first).to_be_visible(timeout=30_000)

@@ -46,7 +46,7 @@ return {seen, out};
 
 def _clipped(nb) -> list[str]:
     found = nb.evaluate(CLIPPED, timeout=20)
-    assert found["seen"] > 40, found  # the form (or the summary) was measured
+    assert found["seen"] > 25, found  # the form (or the summary) was measured
     return found["out"]
 
 
@@ -94,7 +94,7 @@ def test_all_types_form_summary_submit_and_repeat(notebook, v6):
     nb.page.keyboard.press("Enter")
     nb.wait_kernel("print(dash.builder.image)", ALLTYPES)
     expect(picker).to_have_value("Column profile (all argument types)")
-    expect(builder.locator(".lp-tb-algo-detail")).to_contain_text("every argument type")
+    expect(builder.locator(".lp-tb-algo-detail")).to_contain_text("every type the algorithm store knows")
     builder.locator("select[name=method]").select_option("central_profile")
     nb.wait_kernel("print(dash.builder.method)", "central_profile")
     expect(builder.locator(".lp-tb-function-help")).to_contain_text("Central")
@@ -136,7 +136,8 @@ def test_all_types_form_summary_submit_and_repeat(notebook, v6):
     sent = {"column": "age", "bins": 10, "thresholds": [65], "options": {"min_count": 1}}
     nb.wait_kernel("print(dash.builder.kwargs() == " + repr(sent) + ")", "True")
     expect(builder.locator(".lp-tb-code")).to_contain_text("'options': {'min_count': 1}")
-    nb.screenshot("task-builder-store", builder)
+    builder.locator(".lp-tb-header").scroll_into_view_if_needed()
+    nb.screenshot("task-builder-store")  # the top of the form: picker, function, where
 
     # nothing clipped at 360 px and text at 4.5:1, the column picker's list open
     column.focus()
