@@ -94,7 +94,8 @@ def test_all_types_form_summary_submit_and_repeat(notebook, v6):
     nb.page.keyboard.press("Enter")
     nb.wait_kernel("print(dash.builder.image)", ALLTYPES)
     expect(picker).to_have_value("Column profile (all argument types)")
-    expect(builder.locator(".lp-tb-algo-detail")).to_contain_text("every type the algorithm store knows")
+    expect(builder.locator(".lp-tb-algo-detail")).to_contain_text(
+        "every type the algorithm store knows")
     builder.locator("select[name=method]").select_option("central_profile")
     nb.wait_kernel("print(dash.builder.method)", "central_profile")
     expect(builder.locator(".lp-tb-function-help")).to_contain_text("Central")
