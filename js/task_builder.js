@@ -48,6 +48,13 @@ export function setItem(items, i, text) {
   return out;
 }
 
+// The element that has the focus where ``node`` lives: its shadow root's (marimo draws
+// each widget in one, where document.activeElement is only the shadow host) or the page's.
+function activeIn(node) {
+  const place = node.getRootNode ? node.getRootNode() : document;
+  return (place && place.activeElement) || document.activeElement;
+}
+
 function action(model, name, args = {}) {
   try {
     model.send({ type: "action", name, args });
@@ -179,7 +186,7 @@ function render({ model, el: root }) {
     return input;
   }
   function setIfIdle(input, value) {
-    if (document.activeElement !== input && input.value !== value) input.value = value;
+    if (activeIn(input) !== input && !pending.has(input.name) && input.value !== value) input.value = value;
   }
   function sameOptions(select, options) {
     return [...select.options].map((o) => `${o.value}|${o.textContent}`).join("\n") === options.map((o) => `${o.value}|${o.label}`).join("\n");
@@ -397,7 +404,7 @@ function render({ model, el: root }) {
         const chosen = new Set((value() || []).map(String));
         const want = JSON.stringify(all);
         if (want !== key || !list) {
-          const focused = control.contains(document.activeElement) ? document.activeElement.value : null;
+          const focused = control.contains(activeIn(control)) ? activeIn(control).value : null;
           key = want;
           const next = checklist(all, chosen, field, (picked) => send(field, out(picked)));
           if (list) list.replaceWith(next); else control.prepend(next);
@@ -481,7 +488,7 @@ function render({ model, el: root }) {
       });
       control._group = true;
       control._draw = () => {
-        if (!control.contains(document.activeElement)) draft = null;
+        if (!control.contains(activeIn(control))) draft = null;
         drawItems();
       };
       control._errors = (errors) => {
@@ -566,7 +573,7 @@ function render({ model, el: root }) {
 
   function drawAlgorithm() {
     const image = model.get("image");
-    if (document.activeElement !== algoInput) algoInput.value = algorithmLabel(image);
+    if (activeIn(algoInput) !== algoInput) algoInput.value = algorithmLabel(image);
     algoPicker.redraw();
     const found = model.get("algorithm_choices").find((c) => c.image === image);
     algoDetail.replaceChildren(...[
@@ -613,7 +620,7 @@ function render({ model, el: root }) {
 
     const choices = model.get("organization_choices");
     const chosen = new Set(model.get("organizations"));
-    const focused = orgList.contains(document.activeElement) ? document.activeElement.value : null;
+    const focused = orgList.contains(activeIn(orgList)) ? activeIn(orgList).value : null;
     const have = [...orgList.querySelectorAll("input")].map((c) => `${c.value}|${c.dataset.label}`).join("\n");
     const want = choices.map((c) => `${c.id}|${c.label}`).join("\n");
     if (have !== want || !choices.length) {
@@ -703,7 +710,7 @@ function render({ model, el: root }) {
   let lastStep = "form";
   function drawStep() {
     const step = model.get("step");
-    const inside = root.contains(document.activeElement);
+    const inside = root.contains(activeIn(root));
     formPart.hidden = step === "summary";
     summaryPart.hidden = step !== "summary";
     summaryList.replaceChildren(...model.get("summary").map((r) => el("div", { class: "lp-tb-summary-row" },

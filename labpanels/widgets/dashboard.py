@@ -24,12 +24,17 @@ from .login import LoginPanel
 from .progress import JobProgress
 from .results import ResultViewer
 from .task_builder import TaskBuilder
+from .task_list import COLUMNS as TASK_COLUMNS
 from .task_list import TaskList
 
 __all__ = ["Vantage6Dashboard"]
 
 TITLES = ("Log in", "Collaborations", "New task", "Tasks", "Results")
 TABS = ("login", "collaborations", "task", "tasks", "results")
+#: the task list's columns, its "Task" (id) column a little wider: at 360 px the
+#: list's own 58 px cut its header with an ellipsis (tests/browser/test_narrow.py)
+_TASK_COLUMNS = [dict(c, width="minmax(68px, 76px)") if c["key"] == "id" else dict(c)
+                 for c in TASK_COLUMNS]
 
 
 class Vantage6Dashboard(Panel):
@@ -68,7 +73,7 @@ class Vantage6Dashboard(Panel):
                   "browser": CollaborationBrowser(self.session),
                   "builder": TaskBuilder(self.session),
                   "progress": JobProgress(self.session),
-                  "tasks": TaskList(self.session),
+                  "tasks": TaskList(self.session, columns=_TASK_COLUMNS),
                   "results": ResultViewer(self.session)}
         super().__init__(**panels, **kwargs)
         self.own(*panels.values())
