@@ -1,4 +1,4 @@
-// Vantage6Dashboard's view: four tabs drawn here (role=tablist/tab/tabpanel, arrow keys),
+// Vantage6Dashboard's view: five tabs drawn here (role=tablist/tab/tabpanel, arrow keys),
 // each holding one or two child panels. The children are anywidgets of their own, given
 // as "anywidget:<model id>" references: anywidget's host.getWidget(ref).render({el})
 // draws each inside its tab (anywidget >= 0.11); elsewhere the widget manager makes the
@@ -13,6 +13,7 @@ const LAYOUT = [
   [["login"]],
   [["browser"]],
   [["builder"], ["progress", "Progress of the last task"]],
+  [["tasks"]],
   [["results"]],
 ];
 

@@ -25,6 +25,7 @@ from labpanels.widgets import (
     NodeStatusTable,
     ResultViewer,
     TaskBuilder,
+    TaskList,
     Vantage6Dashboard,
 )
 from tests.waiting import until as _until
@@ -218,7 +219,9 @@ def test_typed_form_and_code_view_for_partial_average(v6, research):
     assert [f["name"] for f in builder.functions] == ["partial_average", "central_average"]
     assert builder.method == "partial_average"
     assert [a["name"] for a in builder.arguments] == ["column_name"]
-    assert builder.arguments[0]["type"] == "column"
+    assert builder.arguments[0]["type"] == "column" and builder.columns == []
+    builder.load_columns()  # what focusing the column field asks: the nodes' columns
+    assert "age" in builder.columns and builder.columns_note == "Columns from 4 of 4 nodes"
     assert not builder.json_mode and builder.json_available
     assert builder.field_errors["arg:column_name"] == "Give a value for column_name"
     assert builder.not_ready.startswith("Give a value for column_name")
@@ -593,15 +596,18 @@ def test_dashboard_composes_every_panel_once(v6):
     assert isinstance(dash.login, LoginPanel) and isinstance(dash.browser, CollaborationBrowser)
     assert isinstance(dash.builder, TaskBuilder) and isinstance(dash.progress, JobProgress)
     assert isinstance(dash.results, ResultViewer) and dash.nodes is dash.browser.nodes
+    assert isinstance(dash.tasks, TaskList)
     made = [_instances[i] for i in set(_instances) - before]
-    for kind in (LoginPanel, CollaborationBrowser, TaskBuilder, JobProgress, ResultViewer,
-                 NodeStatusTable):  # each once at most (the nodes may be the browser's grid)
+    # each once at most (the nodes may be the browser's grid)
+    for kind in (LoginPanel, CollaborationBrowser, TaskBuilder, JobProgress, TaskList,
+                 ResultViewer, NodeStatusTable):
         assert len([x for x in made if type(x) is kind]) <= 1, kind
     # the view gets each panel as a reference to its model, drawn by the panel's own view
     state = dash.get_state()
-    assert [state[n] for n in ("login", "browser", "builder", "progress", "results")] == [
+    assert [state[n] for n in ("login", "browser", "builder", "progress", "tasks",
+                               "results")] == [
         f"anywidget:{p.model_id}" for p in dash.panels]
-    assert dash.titles == ["Log in", "Collaborations", "New task", "Results"]
+    assert dash.titles == ["Log in", "Collaborations", "New task", "Tasks", "Results"]
     assert dash.selected_index == 0
     with pytest.raises(ValueError):
         dash.show_tab("nodes")
@@ -616,7 +622,7 @@ def test_dashboard_composes_every_panel_once(v6):
            and len(dash.browser.nodes.rows) == 4, what="PhY-research in every panel")
     assert dash.builder.header == "Collaboration: PhY-research"
     dash.show_tab("results")
-    assert dash.selected_index == 3
+    assert dash.selected_index == 4
     dash.close()
     assert all(p.closed for p in dash.panels) and dash.nodes.closed
     s.close()

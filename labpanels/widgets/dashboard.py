@@ -1,10 +1,11 @@
 """Vantage6Dashboard: every vantage6 panel on one session, in tabs.
 
-One anywidget (``js/dashboard.js``) that holds the five panels as widget references
+One anywidget (``js/dashboard.js``) that holds the six panels as widget references
 (anywidget's ``WidgetTrait``: ``"anywidget:<model id>"`` on the wire) and draws the tabs
 itself; each panel is drawn by its own view inside them (``host.getWidget``, anywidget
 0.11's composition API, which marimo implements too; the widget manager otherwise). So a
-saved notebook holds 12 widget models, not the 153 of the ipywidgets layout it replaces.
+saved notebook holds about 13 widget models, not the 153 of the ipywidgets layout it
+replaces. Repeating a task in the task list fills the builder and opens its tab.
 Tested in JupyterLab (tests/browser); Notebook 7, voila and marimo not yet.
 """
 
@@ -23,21 +24,28 @@ from .login import LoginPanel
 from .progress import JobProgress
 from .results import ResultViewer
 from .task_builder import TaskBuilder
+from .task_list import COLUMNS as TASK_COLUMNS
+from .task_list import TaskList
 
 __all__ = ["Vantage6Dashboard"]
 
-TITLES = ("Log in", "Collaborations", "New task", "Results")
-TABS = ("login", "collaborations", "task", "results")
+TITLES = ("Log in", "Collaborations", "New task", "Tasks", "Results")
+TABS = ("login", "collaborations", "task", "tasks", "results")
+#: the task list's columns, its "Task" (id) column a little wider: at 360 px the
+#: list's own 58 px cut its header with an ellipsis (tests/browser/test_narrow.py)
+_TASK_COLUMNS = [dict(c, width="minmax(68px, 76px)") if c["key"] == "id" else dict(c)
+                 for c in TASK_COLUMNS]
 
 
 class Vantage6Dashboard(Panel):
-    """Log in, pick a collaboration (its nodes included), build and follow a task, read
-    its results. The panels share the session, so each also works on its own:
-    ``dash.login``, ``dash.browser``, ``dash.builder``, ``dash.progress``,
-    ``dash.results`` (and ``dash.nodes``, inside the browser). After a login the
-    collaborations tab opens; the progress of the last task shows under the form.
-    ``selected_index`` is the open tab (0 to 3, as ``titles``); :meth:`show_tab` opens
-    one by name.
+    """Log in, pick a collaboration (its nodes included), build and follow a task, list
+    the collaboration's tasks, read results. The panels share the session, so each also
+    works on its own: ``dash.login``, ``dash.browser``, ``dash.builder``,
+    ``dash.progress``, ``dash.tasks``, ``dash.results`` (and ``dash.nodes``, inside the
+    browser). After a login the collaborations tab opens; the progress of the last task
+    shows under the form; repeating a task in the task list fills the form and opens the
+    "New task" tab (:meth:`repeat`). ``selected_index`` is the open tab (0 to 4, as
+    ``titles``); :meth:`show_tab` opens one by name.
     """
 
     _esm = asset("dashboard.js")
@@ -47,6 +55,7 @@ class Vantage6Dashboard(Panel):
     browser = WidgetTrait().tag(sync=True)
     builder = WidgetTrait().tag(sync=True)
     progress = WidgetTrait().tag(sync=True)
+    tasks = WidgetTrait().tag(sync=True)
     results = WidgetTrait().tag(sync=True)
     titles = List(Unicode(), list(TITLES)).tag(sync=True)
     selected_index = Int(0).tag(sync=True)
@@ -56,7 +65,7 @@ class Vantage6Dashboard(Panel):
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         self.check_options(kwargs)
-        for name in ("login", "browser", "builder", "progress", "results"):
+        for name in ("login", "browser", "builder", "progress", "tasks", "results"):
             if name in kwargs:
                 raise TypeError(f"Vantage6Dashboard makes its own {name} panel")
         self.session = vantage6_session(session)
@@ -64,12 +73,14 @@ class Vantage6Dashboard(Panel):
                   "browser": CollaborationBrowser(self.session),
                   "builder": TaskBuilder(self.session),
                   "progress": JobProgress(self.session),
+                  "tasks": TaskList(self.session, columns=_TASK_COLUMNS),
                   "results": ResultViewer(self.session)}
         super().__init__(**panels, **kwargs)
         self.own(*panels.values())
         self.add_class("lp-dashboard")
         self.selected_index = 1 if self.session.logged_in else 0
         self.follow(self.session, self._logged_in, "logged_in")
+        self.tasks.on_repeat(self.repeat)
 
     @validate("selected_index")
     def _valid_index(self, proposal: Any) -> int:
@@ -85,22 +96,29 @@ class Vantage6Dashboard(Panel):
 
     @property
     def panels(self) -> tuple:
-        """The five panels, in the order of the tabs (the progress after the builder)."""
-        return (self.login, self.browser, self.builder, self.progress, self.results)
+        """The six panels, in the order of the tabs (the progress after the builder)."""
+        return (self.login, self.browser, self.builder, self.progress, self.tasks,
+                self.results)
 
     def join(self, timeout: float | None = 30.0) -> None:
         """Wait until every panel has drawn what the session's last change asked for
         (panels read the server on their own worker threads)."""
         for panel in (self.login, self.browser, self.nodes, self.builder, self.progress,
-                      self.results):
+                      self.tasks, self.results):
             panel.join(timeout)
         super().join(timeout)
 
     def show_tab(self, name: str) -> None:
-        """Switch to a tab: "login", "collaborations", "task" or "results"."""
+        """Switch to a tab: "login", "collaborations", "task", "tasks" or "results"."""
         if name not in TABS:
             raise ValueError(f"no tab {name!r}; the tabs are: {', '.join(TABS)}")
         self.selected_index = TABS.index(name)
+
+    def repeat(self, form: Any) -> None:
+        """Fill the builder with a task's form (what ``dash.tasks.repeat()`` gives) and
+        open the "New task" tab; a form the builder cannot hold is said there."""
+        self.builder.attempt(self.builder.repeat, form)
+        self.show_tab("task")
 
     def _logged_in(self, change: Any) -> None:
         if change["new"] and self.selected_index == 0:

@@ -47,8 +47,8 @@ def _row(scope, text: str):
 
 
 def vantage6_flow(page, who: Researcher) -> None:
-    """Log in (Enter), choose the collaboration, submit ``partial_average`` on ``age``,
-    and read one result row per organization, in the dashboard."""
+    """Log in (Enter), choose the collaboration, review and submit ``partial_average`` on
+    ``age``, and read one result row per organization, in the dashboard."""
     dash = page.locator(".lp-dashboard").first
     login = dash.locator(".lp-login")
     login.get_by_label("Username").fill(who.username)
@@ -73,11 +73,16 @@ def vantage6_flow(page, who: Researcher) -> None:
     builder = dash.locator(".lp-task-builder")
     builder.locator("select").filter(
         has=page.locator("option", has_text="partial_average")).select_option("partial_average")
-    column = builder.get_by_label(re.compile(r"^column[_ ]name", re.I)).first
+    # the field is labelled by the argument's display name and its name (column_name)
+    column = builder.get_by_label(re.compile(r"column[_ ]name", re.I)).first
     column.fill("age")
     column.press("Tab")
     # the code view is drawn from the kernel's state: the value has arrived there
     expect(builder.locator("textarea, pre, code").last).to_contain_text("'column_name': 'age'")
+    # Review shows what will run where; Submit there sends it
+    builder.get_by_role("button", name="Review").click()
+    expect(builder.get_by_role("region", name="Review: what will run where")).to_contain_text(
+        "partial_average")
     builder.get_by_role("button", name="Submit").click()
     progress = dash.locator(".lp-progress")
     expect(progress).to_contain_text(f"{len(who.organizations)} of {len(who.organizations)}",

@@ -103,6 +103,11 @@ def test_text_contrast_in_light_and_dark(notebook, v6):
         "stranger",
         "LoginPanel(session)",
         "TaskBuilder(session)",
+        # the builder's summary step (what will run where, Back and Submit)
+        "summary = TaskBuilder(session)\n"
+        "summary.set(method='central_average', kwargs={'column_name': 'age'})\n"
+        "summary.review()\n"
+        "summary",
     ], name="contrast.ipynb")
     view = nb.output(0).locator(".lp-collaborations")
     expect(view.locator(".lp-grid-row[aria-selected='true']")).to_have_count(1, timeout=20_000)
@@ -110,6 +115,7 @@ def test_text_contrast_in_light_and_dark(notebook, v6):
     expect(view.locator(".lp-status", has_text="never seen")).to_have_count(1)
     expect(nb.output(1).locator("[role='status'][data-kind='error'], .lp-msg-error").first
            ).to_be_visible(timeout=20_000)
+    expect(nb.output(4).locator(".lp-tb-summary dd").first).to_be_visible(timeout=20_000)
     failures = {}
     try:
         for theme in ("JupyterLab Light", "JupyterLab Dark"):
@@ -117,6 +123,8 @@ def test_text_contrast_in_light_and_dark(notebook, v6):
             measured = _measure(nb)
             kinds = {m["cls"] for m in measured}
             assert any("lp-status" in k for k in kinds), kinds  # pills were measured
+            assert any("lp-tb-summary" in k for k in kinds) or any(
+                m["tag"] == "DD" for m in measured), kinds  # the summary step too
             assert len(measured) >= 20, measured
             bad = [m for m in measured if m["ratio"] < 4.5]
             if bad:

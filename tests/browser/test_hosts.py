@@ -208,7 +208,7 @@ def _check_roots(page, host: str, timeout: float = 60.0) -> list[dict]:
 def _check_dashboard(page, host: str) -> None:
     """The dashboard draws its tabs and, inside them, the login panel of the first tab."""
     dash = page.locator(".lp-dashboard").first
-    expect(dash.get_by_role("tab")).to_have_count(4)
+    expect(dash.get_by_role("tab")).to_have_count(5)  # … New task, Tasks, Results
     expect(dash.locator(".lp-theme.lp-login")).to_be_visible()
 
 

@@ -15,7 +15,8 @@ from tests.emulator_fixture import emulator_fixture  # noqa: F401
 
 from .test_hosts import ROOTS, SETUP, _env
 
-pytestmark = [pytest.mark.browser, pytest.mark.platform]  # the dashboard's server
+# the page's dashboard is on the local vantage6 server (LP_V6_URL, see test_hosts._env)
+pytestmark = [pytest.mark.browser, pytest.mark.platform]
 
 WIDTH = 360
 

@@ -1,6 +1,7 @@
-"""The TaskBuilder view in JupyterLab: choose partial_average, type the column, submit
-with the keyboard (Enter in the form), and a task is created; field messages sit next
-to their fields, Submit says why it is disabled, and nothing overflows at 360 px."""
+"""The TaskBuilder view in JupyterLab: choose partial_average, type the column, review and
+submit with the keyboard (Enter in the form shows the summary, Enter on its focused Submit
+sends), and a task is created; field messages sit next to their fields, Review says why it
+is disabled, and nothing overflows at 360 px."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def test_builder_submits_with_the_keyboard(notebook, v6):
     method.focus()
     method.select_option("central_average")
     nb.wait_kernel("print(builder.method)", "central_average")
-    expect(builder.locator(".lp-tb-function-help")).to_contain_text("central")
+    expect(builder.locator(".lp-tb-function-help")).to_contain_text("Central")
     method.select_option("partial_average")
     nb.wait_kernel("print(builder.method)", "partial_average")
     # nothing typed yet: the field says what is missing, Submit says why it waits
@@ -47,8 +48,8 @@ def test_builder_submits_with_the_keyboard(notebook, v6):
     expect(builder.locator('.lp-tb-error[data-field="arg:column_name"]')).to_have_text(
         "Give a value for column_name")
     expect(column).to_have_attribute("aria-invalid", "true")
-    submit = builder.locator("button[type=submit]")
-    expect(submit).to_be_disabled()
+    review = builder.get_by_role("button", name="Review")
+    expect(review).to_be_disabled()
     expect(builder.locator(".lp-tb-reason")).to_contain_text("Give a value for column_name")
     expect(builder.get_by_label("column_name")).to_have_count(1)  # labelled
 
@@ -69,7 +70,18 @@ def test_builder_submits_with_the_keyboard(notebook, v6):
     before = nb.kernel("print((session.last_task or {}).get('id'))")
     column.focus()
     nb.page.keyboard.type("age")
-    nb.page.keyboard.press("Enter")  # submits the form; the notebook does not see it
+    nb.page.keyboard.press("Enter")  # the summary step; the notebook does not see it
+    summary = builder.get_by_role("region", name="Review: what will run where")
+    expect(summary).to_contain_text("partial_average")
+    expect(summary).to_contain_text('"column_name": "age"')
+    submit = summary.get_by_role("button", name="Submit")
+    expect(submit).to_be_focused()
+    nb.page.keyboard.press("Escape")  # back to the form, its Review button focused
+    expect(summary).to_be_hidden()
+    expect(review).to_be_focused()
+    nb.page.keyboard.press("Enter")
+    expect(submit).to_be_focused()
+    nb.page.keyboard.press("Enter")  # Submit
     nb.wait_kernel(f"print((session.last_task or {{}}).get('id') != {before})", "True",
                    timeout=30)
     assert nb.kernel("print(session.last_task['name'] == builder.last_submitted['name'], "

@@ -64,7 +64,7 @@ def _collaborations(nb):
 
 def _column_field(nb, builder, name: str):
     """The builder's input for the algorithm argument ``name``."""
-    return builder.get_by_label(re.compile("^" + name.replace("_", "[_ ]"), re.I)).first
+    return builder.get_by_label(re.compile(name.replace("_", "[_ ]"), re.I)).first
 
 
 def _submit_partial_average(nb, column: str) -> int:
@@ -78,6 +78,7 @@ def _submit_partial_average(nb, column: str) -> int:
     field.press("Tab")
     nb.wait_kernel("print(dash.builder.kwargs())", {"column_name": column})
     before = nb.kernel("print((session.last_task or {}).get('id'))")
+    builder.get_by_role("button", name="Review").click()  # the summary step, then Submit
     builder.get_by_role("button", name="Submit").click()
     try:
         nb.wait_kernel(f"print((session.last_task or {{}}).get('id') != {before})", "True",

@@ -52,12 +52,14 @@ def _function(nb, builder, name: str) -> None:
 
 
 def _column_field(builder, name: str):
-    """The builder's input for the algorithm argument ``name``."""
-    return builder.get_by_label(re.compile("^" + name.replace("_", "[_ ]"), re.I)).first
+    """The builder's input for the algorithm argument ``name`` (labelled by its display
+    name and its name)."""
+    return builder.get_by_label(re.compile(name.replace("_", "[_ ]"), re.I)).first
 
 
 def _submit(nb, builder) -> int:
-    """Press Submit with the mouse, as a researcher does; return the new task's id.
+    """Press Review, then Submit in the summary, with the mouse, as a researcher does;
+    return the new task's id.
 
     The kernel records the actions the builder's view sends, so a failure says whether
     the click arrived.
@@ -69,6 +71,8 @@ def _submit(nb, builder) -> int:
               "    _clicks = []\n"
               "    dash.builder.on_msg(lambda _w, c, _b: _clicks.append(\n"
               "        (c.get('name'), 'sending' if dash.builder.sending else 'idle')))")
+    builder.get_by_role("button", name="Review").click()
+    expect(builder.get_by_role("region", name="Review: what will run where")).to_be_visible()
     builder.get_by_role("button", name="Submit").click()
     try:
         nb.wait_kernel(f"print((session.last_task or {{}}).get('id') != {before})", "True",
@@ -263,8 +267,10 @@ def test_dashboard_by_keyboard_alone(notebook, v6):
     _column_field(builder, "column_name").focus()
     nb.page.keyboard.type("age")
     nb.wait_kernel("print(dash.builder.argument_values.get('column_name'))", "age")
-    builder.get_by_role("button", name="Submit").focus()
-    _keys(nb, "Enter")  # the button, pressed with the keyboard
+    builder.get_by_role("button", name="Review").focus()
+    _keys(nb, "Enter")  # the button, pressed with the keyboard: the summary step
+    expect(builder.get_by_role("button", name="Submit")).to_be_focused()
+    _keys(nb, "Enter")  # Submit, focused by the summary step
     try:
         nb.wait_kernel(f"print((session.last_task or {{}}).get('id') != {before})", "True",
                        timeout=30)
@@ -276,7 +282,7 @@ def test_dashboard_by_keyboard_alone(notebook, v6):
     task = int(nb.kernel("print(session.last_task['id'])"))
     nb.wait_kernel(f"print(session.task({task})['status'])", "completed", timeout=60)
 
-    # the results: End in the tab list, the task list's row by Enter, a tab by arrows
+    # the results: End in the tab list, the result list's row by Enter, a tab by arrows
     tabs.get_by_role("tab", name="New task").focus()
     _keys(nb, "End")
     expect(tabs.get_by_role("tab", name="Results")).to_have_attribute("aria-selected", "true")
