@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=0, help="vantage6 server port (default: free)")
     demo.add_argument("--lab-port", type=int, default=0, help="JupyterLab port (default: free)")
     demo.add_argument("--notebooks", type=Path, help="folder JupyterLab opens (default: notebooks)")
+    from .hub.command import add_hub_command
+
+    add_hub_command(commands)
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -36,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
             lab=not args.no_lab, info=args.info, folder=args.folder, learners=args.learners,
             reset=args.reset, port=args.port, lab_port=args.lab_port, notebooks=args.notebooks,
         )
+    if hasattr(args, "run_command"):
+        return args.run_command(args)
     return 2
 
 
