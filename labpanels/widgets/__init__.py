@@ -25,6 +25,7 @@ _LAZY = {
     "OsparcResultViewer": ".osparc_jobs",
     "OsparcJobHistory": ".osparc_history",
     "OsparcStudyRunner": ".osparc_studies",
+    "InstructorView": ".instructor",
 }
 
 __all__ = sorted(_LAZY)
