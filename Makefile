@@ -7,12 +7,17 @@ NPM    ?= npm
 # npm ci runs again only when the lockfile changes
 JS_INSTALLED := js/node_modules/.installed
 
-.PHONY: demo test js lint bench clean
+.PHONY: demo hub test js lint bench clean
 
 $(VENV)/.demo-installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -e '.[demo]'
 	touch $@
+
+$(VENV)/.hub-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e '.[hub]'
+	touch $@ $(VENV)/.demo-installed
 
 $(VENV)/.test-installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +35,11 @@ js: $(JS_INSTALLED)
 
 demo: $(VENV)/.demo-installed js
 	$(VENV)/bin/labpanels demo
+
+# a class on this machine: LEARNERS=40 make hub (the hub's URL and password are printed)
+LEARNERS ?= 10
+hub: $(VENV)/.hub-installed js
+	$(VENV)/bin/labpanels hub --learners $(LEARNERS)
 
 test: $(VENV)/.test-installed js
 	$(VENV)/bin/ruff check labpanels tests benchmarks hatch_build.py
