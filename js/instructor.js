@@ -14,7 +14,7 @@ export function detailLines(learner, failures) {
   const list = Array.isArray(failures) ? failures : [];
   if (!list.length) return [{ text: `${learner} has no failed task.`, error: "" }];
   return list.map((f) => {
-    const where = [f.organization, f.node].filter(Boolean).join(", ");
+    const where = f.organization || f.node || "";
     const what = f.error || (f.status ? `${f.status} (reading why…)` : "reading why…");
     return { text: `${f.task || `task ${f.task_id}`}${where ? ` at ${where}` : ""}`, error: what };
   });

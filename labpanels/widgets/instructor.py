@@ -23,11 +23,11 @@ __all__ = ["InstructorView", "COLUMNS", "summary_text"]
 
 COLUMNS = [
     column("learner", "Learner", width="minmax(96px, 1fr)"),
-    column("connected", "Live", "status", "minmax(84px, 96px)"),
-    column("seen", "Last seen", "ago", "minmax(92px, 110px)"),
-    column("tasks", "Tasks", "number", "minmax(60px, 70px)"),
-    column("running", "Running", "number", "minmax(70px, 80px)"),
-    column("failed", "Failed", "number", "minmax(64px, 72px)"),
+    column("connected", "Live", "status", "minmax(88px, 100px)"),
+    column("seen", "Last seen", "ago", "minmax(104px, 120px)"),
+    column("tasks", "Tasks", "number", "minmax(72px, 80px)"),
+    column("running", "Running", "number", "minmax(92px, 100px)"),
+    column("failed", "Failed", "number", "minmax(80px, 88px)"),
     column("reason", "Needs help", width="minmax(160px, 2fr)", wrap=True),
 ]
 
