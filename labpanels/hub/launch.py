@@ -194,6 +194,8 @@ def run_hub(
     if learners < 1:
         warn("labpanels hub: give --learners N (1 or more)")
         return 2
+    if not loopback(bind):  # said first: the instructor must read it
+        warn(BIND_WARNING.format(bind=bind, user=os.environ.get("USER") or os.getuid()))
     try:
         _check_jupyterhub()
         proxy = ensure_proxy()
@@ -208,9 +210,6 @@ def run_hub(
     if source is None or not source.is_dir():
         warn("labpanels hub: the workshop notebooks were not found: give --notebooks DIR")
         return 1
-    if not loopback(bind):
-        warn(BIND_WARNING.format(bind=bind, user=os.environ.get("USER") or os.getuid()))
-
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
