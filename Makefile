@@ -7,7 +7,7 @@ NPM    ?= npm
 # npm ci runs again only when the lockfile changes
 JS_INSTALLED := js/node_modules/.installed
 
-.PHONY: demo hub test js lint bench clean
+.PHONY: demo hub test js lint bench bench-hub clean
 
 $(VENV)/.demo-installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ lint: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed js
 	$(PY) -m benchmarks
+
+# a class of BENCH_LEARNERS (default 40) on this machine, measured: spawn, memory, requests
+bench-hub: $(VENV)/.hub-installed $(VENV)/.test-installed js
+	$(PY) -m benchmarks.hub --learners $(or $(BENCH_LEARNERS),40)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache js/node_modules labpanels/static

@@ -1,6 +1,6 @@
 """A class on one machine, measured: ``labpanels hub`` with N learners, on loopback only.
 
-    python -m benchmarks.hub --learners 40            # make bench-hub LEARNERS=40
+    python -m benchmarks.hub --learners 40            # or: make bench-hub
     python -m benchmarks.hub --learners 10 --idle 30  # a smaller, quicker run
 
 Needs ``pip install -e '.[hub]'`` and Node.js/npm (as ``labpanels hub`` does). Bounded:
@@ -38,6 +38,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -469,6 +470,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         left = [p for p in psutil.process_iter(["cmdline"])
                 if str(folder) in " ".join(p.info["cmdline"] or [])]
         figures["processes_left"] = len(left)
+        shutil.rmtree(folder, ignore_errors=True)
     _report(figures)
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2))

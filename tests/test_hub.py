@@ -16,7 +16,12 @@ from labpanels.hub import HubSettings, HubSetupError, config_text, ensure_proxy,
 from labpanels.hub import launch as hub_launch
 from labpanels.hub.config import CONNECTION_NAME, SECRET_VARIABLES, bind_url, write_config
 from labpanels.hub.homes import learner_connection
-from labpanels.hub.launch import instructor_notebook, loopback, shared_password
+from labpanels.hub.launch import (
+    instructor_notebook,
+    loopback,
+    public_address,
+    shared_password,
+)
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -116,6 +121,9 @@ def test_small_pieces():
     assert not set(password) & set("01lo")
     assert loopback("127.0.0.1") and loopback("::1") and loopback("localhost")
     assert not loopback("0.0.0.0") and not loopback("192.168.1.5")
+    assert public_address("127.0.0.1") == "127.0.0.1"
+    assert public_address("192.168.1.5") == "192.168.1.5"
+    assert public_address("0.0.0.0") not in ("0.0.0.0", "")
     cell = instructor_notebook()["cells"][1]["source"]
     assert "InstructorView(admin)" in cell
 

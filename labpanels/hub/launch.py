@@ -37,7 +37,8 @@ from .homes import learner_connection, seed_home, workshop_notebooks, write_priv
 from .proxy import ensure_proxy
 from .tree import ProcessTree, become_subreaper
 
-__all__ = ["run_hub", "shared_password", "loopback", "BIND_WARNING", "instructor_notebook"]
+__all__ = ["run_hub", "shared_password", "loopback", "public_address", "BIND_WARNING",
+           "instructor_notebook"]
 
 BIND_WARNING = (
     "WARNING: the hub listens on {bind}, not only on this machine. Anyone who can reach "
@@ -92,6 +93,21 @@ def instructor_notebook() -> dict[str, Any]:
                                     "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5,
     }
+
+
+def public_address(bind: str) -> str:
+    """The address learners type for a hub bound to ``bind``: the machine's own address
+    for a wildcard (0.0.0.0, ::), 127.0.0.1 for loopback, else ``bind`` itself."""
+    import socket
+
+    if loopback(bind):
+        return "127.0.0.1"
+    if bind not in ("0.0.0.0", "::", ""):
+        return bind
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the route
+        return s.getsockname()[0]
+    return socket.gethostname()
 
 
 def _check_jupyterhub() -> None:
@@ -271,7 +287,7 @@ def run_hub(
         description = {
             **platform.info,
             "hub": {
-                "url": bind_url(bind if not loopback(bind) else "127.0.0.1", port),
+                "url": bind_url(public_address(bind), port),
                 "local_url": local_url, "bind": bind, "port": port,
                 "password": values["LABPANELS_HUB_PASSWORD"], "learners": names,
                 "admin": INSTRUCTOR, "admin_password": values["LABPANELS_HUB_ADMIN_PASSWORD"],
@@ -301,9 +317,10 @@ def run_hub(
         tree.snapshot()  # every server and kernel as they are now
         if hub_proc is not None and hub_proc.poll() is None:
             hub_proc.terminate()  # JupyterHub stops the servers and the proxy itself
+        platform.stop()  # meanwhile
+        if hub_proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):  # the rest: stop_all
                 hub_proc.wait(20)
-        platform.stop()
         killed = tree.stop_all()
         if killed:
             warn(f"(had to kill {len(killed)} process(es) that did not stop)")
