@@ -59,6 +59,8 @@ from labpanels.demo import processes
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SETTLE = 5.0  # seconds counted after the last learner has results
+# wait(offline_timeout=120): on a loaded machine the session's 2+3 s /version probe can time
+# out while the server is merely busy; the default 5 s then ends a learner's wait early
 IMAGE = "harbor2.vantage6.ai/demo/average"
 
 
@@ -210,9 +212,9 @@ class Hub:
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
 
-    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+    def api(self, method: str, path: str, timeout: float = 120, **kwargs: Any) -> Any:
         hub = self.info["hub"]
-        answer = requests.request(method, hub["api_url"] + path, timeout=60,
+        answer = requests.request(method, hub["api_url"] + path, timeout=timeout,
                                   headers={"Authorization": f"token {hub['api_token']}"},
                                   **kwargs)
         answer.raise_for_status()
@@ -294,6 +296,12 @@ class Kernel:
             self.ws.close()
 
 
+def _spawn(hub: Hub, learner: str) -> None:
+    """Ask the hub to start a learner's server (it answers 202 and goes on starting it)."""
+    with contextlib.suppress(requests.Timeout):  # a busy hub answers late; it still starts
+        hub.api("POST", f"/users/{learner}/server", timeout=300)
+
+
 def _everyone(function, items: list, workers: int = 64) -> list:
     with ThreadPoolExecutor(max_workers=min(workers, max(1, len(items)))) as pool:
         return list(pool.map(function, items))
@@ -321,7 +329,7 @@ def _mib(values: list[int]) -> str:
 BURST_CODE = """\
 _t0 = time.time()
 _task = code.create_task({image!r}, "partial_average", kwargs={{"column_name": "age"}})
-code.wait(_task, timeout=900)
+code.wait(_task, timeout=900, offline_timeout=120)
 _table = code.results(_task)
 print("BENCH " + json.dumps({{"start": _t0, "done": time.time(), "rows": len(_table)}}))
 """
@@ -330,7 +338,7 @@ PANEL_BURST = """\
 _t0 = time.time()
 dash.builder.set(method="partial_average", kwargs={"column_name": "age"})
 _task = dash.builder.submit(raise_errors=True)
-session.wait(_task, timeout=900)
+session.wait(_task, timeout=900, offline_timeout=120)
 _table = dash.results.show(_task, wait=True)
 dash.join(120)
 print("BENCH " + json.dumps({"start": _t0, "done": time.time(), "rows": len(_table)}))
@@ -365,6 +373,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="seconds of idle measurement with dashboards open")
     parser.add_argument("--timeout", type=float, default=1500.0,
                         help="the whole run stops after this many seconds")
+    parser.add_argument("--wave", type=int, default=10,
+                        help="learners whose servers are started together")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
     deadline = time.monotonic() + args.timeout
@@ -373,6 +383,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     hub = Hub(args.learners, folder)
     kernels: list[Kernel] = []
     proxy = None
+    failure: BaseException | None = None
     try:
         info = hub.wait_ready(min(deadline, time.monotonic() + 600))
         names = info["hub"]["learners"]
@@ -380,19 +391,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         proxy = CountingProxy(v6["port"], names)
         print(f"hub ready: {info['hub']['local_url']} ({len(names)} learners)", flush=True)
 
-        # 1. spawn everyone at once
+        # 1. spawn, in waves of --wave learners (all at once starves the hub's loop)
         started = time.monotonic()
-        _everyone(lambda n: hub.api("POST", f"/users/{n}/server"), names)
         ready: dict[str, float] = {}
-        while len(ready) < len(names) and time.monotonic() < deadline:
-            for user in hub.api("GET", "/users"):
-                server = (user.get("servers") or {}).get("")
-                if user["name"] in names and server and server.get("ready") \
-                        and user["name"] not in ready:
-                    ready[user["name"]] = time.monotonic() - started
-            time.sleep(1)
+        waves = [names[i:i + args.wave] for i in range(0, len(names), args.wave)]
+        for wave in waves:
+            _everyone(lambda n: _spawn(hub, n), wave)
+            while not set(wave) <= set(ready) and time.monotonic() < deadline:
+                for user in hub.api("GET", "/users"):
+                    server = (user.get("servers") or {}).get("")
+                    if user["name"] in names and server and server.get("ready") \
+                            and user["name"] not in ready:
+                        ready[user["name"]] = time.monotonic() - started
+                time.sleep(1)
+            print(f"  {len(ready)} ready after {time.monotonic() - started:.0f} s", flush=True)
         times = sorted(ready.values())
-        figures["spawn"] = {"spawned": len(ready), "of": len(names),
+        figures["spawn"] = {"spawned": len(ready), "of": len(names), "wave": args.wave,
                             "first_s": times[0] if times else None,
                             "median_s": statistics.median(times) if times else None,
                             "all_s": times[-1] if len(times) == len(names) else None}
@@ -461,6 +475,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         figures["ratio_requests"] = figures["panel_burst"]["requests_per_learner"] / code_r
         figures["ratio_time"] = (figures["panel_burst"]["seconds_until_all_results"]
                                  / figures["code_burst"]["seconds_until_all_results"])
+    except Exception as exc:  # the figures so far are still reported
+        failure = exc
+        figures["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         for kernel in kernels:
             kernel.close()
@@ -474,6 +491,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     _report(figures)
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2))
+    if failure is not None:
+        raise SystemExit(f"benchmark stopped early: {figures['error']}")
     return figures
 
 
@@ -511,6 +530,8 @@ def _report(f: dict[str, Any]) -> None:
         print("  idle requests per learner:")
         for kind, n in f["idle"]["kinds"][:8]:
             print(f"    {n:6.2f}  {kind}")
+    if "error" in f:
+        print(f"  STOPPED EARLY: {f['error']}")
     print(f"  stopped in {f.get('stop_s', 0):.1f} s; processes left: "
           f"{f.get('processes_left')}")
 
