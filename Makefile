@@ -7,12 +7,17 @@ NPM    ?= npm
 # npm ci runs again only when the lockfile changes
 JS_INSTALLED := js/node_modules/.installed
 
-.PHONY: demo test js lint bench clean
+.PHONY: demo hub test js lint bench bench-hub clean
 
 $(VENV)/.demo-installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -e '.[demo]'
 	touch $@
+
+$(VENV)/.hub-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e '.[hub]'
+	touch $@ $(VENV)/.demo-installed
 
 $(VENV)/.test-installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +36,11 @@ js: $(JS_INSTALLED)
 demo: $(VENV)/.demo-installed js
 	$(VENV)/bin/labpanels demo
 
+# a class on this machine: LEARNERS=40 make hub (the hub's URL and password are printed)
+LEARNERS ?= 10
+hub: $(VENV)/.hub-installed js
+	$(VENV)/bin/labpanels hub --learners $(LEARNERS)
+
 test: $(VENV)/.test-installed js
 	$(VENV)/bin/ruff check labpanels tests benchmarks hatch_build.py
 	$(NPM) --prefix js test
@@ -41,6 +51,10 @@ lint: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed js
 	$(PY) -m benchmarks
+
+# a class of BENCH_LEARNERS (default 40) on this machine, measured: spawn, memory, requests
+bench-hub: $(VENV)/.hub-installed $(VENV)/.test-installed js
+	$(PY) -m benchmarks.hub --learners $(or $(BENCH_LEARNERS),40)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache js/node_modules labpanels/static

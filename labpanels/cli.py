@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="algorithm store port (default: free)")
     demo.add_argument("--lab-port", type=int, default=0, help="JupyterLab port (default: free)")
     demo.add_argument("--notebooks", type=Path, help="folder JupyterLab opens (default: notebooks)")
+    from .hub.command import add_hub_command
+
+    add_hub_command(commands)
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -39,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
             reset=args.reset, port=args.port, lab_port=args.lab_port, notebooks=args.notebooks,
             store_port=args.store_port,
         )
+    if hasattr(args, "run_command"):
+        return args.run_command(args)
     return 2
 
 

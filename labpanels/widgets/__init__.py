@@ -26,6 +26,7 @@ _LAZY = {
     "OsparcJobHistory": ".osparc_history",
     "OsparcStudyRunner": ".osparc_studies",
     "ScaffoldViewer": ".scaffold_viewer",
+    "InstructorView": ".instructor",
 }
 
 __all__ = sorted(_LAZY)
