@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
                       help="create N extra researcher accounts for a class")
     demo.add_argument("--port", type=int, default=0, help="vantage6 server port (default: free)")
     demo.add_argument("--lab-port", type=int, default=0, help="JupyterLab port (default: free)")
-    demo.add_argument("--notebooks", type=Path, help="folder JupyterLab opens (default: notebooks)")
+    demo.add_argument("--notebooks", type=Path, metavar="DIR",
+                      help="folder the workshop notebooks are copied into (only missing "
+                           "files; yours are kept) and JupyterLab opens "
+                           "(default: ./labpanels-notebooks)")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
