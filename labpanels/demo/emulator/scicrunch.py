@@ -216,7 +216,15 @@ class ScicrunchService:
     def __init__(self, seed: Seed, settings: Settings) -> None:
         self.seed = seed
         self.settings = settings
-        self.docs = documents(seed)
+        self._docs: list[dict] | None = None
+
+    @property
+    def docs(self) -> list[dict]:
+        """The index, made at the first search: a document's size sums every file of its
+        dataset (100,000 in one), which took seconds when the emulator started."""
+        if self._docs is None:
+            self._docs = documents(self.seed)
+        return self._docs
 
     def _refused(self, request: Request) -> Response | None:
         key = request.headers.get("apikey")
