@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import ApiError, InvalidArgument, LabpanelsError, NetworkError
+from ..formatting import plural
 from .citation import CSL_ACCEPT, apa, bibtex, csl_from_dataset
 from .metadata import SCICRUNCH_URL, FacetSearch
 from .preview import Preview, PreviewError, build_preview
@@ -140,7 +141,8 @@ class PortalMethods:
             if len(entries) != 1 or "/".join(
                     [*(entries[0].get("path") or []), str(entries[0].get("fileName"))]
             ) != names[0]:
-                what = "nothing" if not entries else f"a folder of {len(entries)} file(s)"
+                what = ("nothing" if not entries
+                        else f"a folder of {plural(len(entries), 'file')}")
                 raise PreviewError(f"{names[0]} is {what}, not a file")
             try:
                 return build_preview(self.http, entries[0], names[0], max_bytes=max_bytes,
