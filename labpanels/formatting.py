@@ -12,9 +12,12 @@ The panels' views use the same rules from ``js/lib/format.js`` (``formatNumber``
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
 
-__all__ = ["number", "plural", "local_time", "size"]
+__all__ = ["number", "plural", "local_time", "size", "readable_log_line"]
+
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s*")
 
 
 def number(value: float | int) -> str:
@@ -76,3 +79,12 @@ def size(value: float | int) -> str:
         amount /= 1000
         unit += 1
     return f"{int(amount)} B" if unit == 0 else f"{amount:.1f} {_UNITS[unit]}"
+
+
+def readable_log_line(line: str) -> str:
+    """A log line whose leading ISO timestamp (``2026-12-02T04:46:20.195787+00:00``) reads
+    as a local time with seconds (``2 Dec 2026, 05:46:20``); other lines as they are."""
+    match = _STAMP.match(line)
+    if not match:
+        return line
+    return f"{local_time(match.group(1), seconds=True)}  {line[match.end():]}"
