@@ -28,6 +28,7 @@ sends none once its URL no longer names api.scicrunch.io) and refuses a wrong on
 from __future__ import annotations
 
 import json
+import threading
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -217,12 +218,22 @@ class ScicrunchService:
         self.seed = seed
         self.settings = settings
         self._docs: list[dict] | None = None
+        # a document's size sums every file of its dataset (dataset 204: a manifest of
+        # 100,000 entries), seconds of work: done on a thread of its own, so that the
+        # emulator starts at once, and ready (the sizes cached) for the first request
+        self._indexing = threading.Thread(target=self._index, daemon=True,
+                                          name="emulator-metadata-index")
+        self._indexing.start()
+
+    def _index(self) -> None:
+        self._docs = documents(self.seed)
 
     @property
     def docs(self) -> list[dict]:
-        """The index, made at the first search: a document's size sums every file of its
-        dataset (100,000 in one), which took seconds when the emulator started."""
+        """The index (waits for the thread making it, the first time)."""
         if self._docs is None:
+            self._indexing.join()
+        if self._docs is None:  # the thread failed: make it here, with its error
             self._docs = documents(self.seed)
         return self._docs
 
