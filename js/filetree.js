@@ -12,7 +12,7 @@
 // stop propagating, so the notebook does not take them. Names are written with
 // textContent; icons are inline SVG.
 import { el, icon } from "./lib/dom.js";
-import { formatBytes } from "./lib/format.js";
+import { fileTypeLabel, formatBytes, formatCount } from "./lib/format.js";
 
 const ROW_HEIGHT = 28;
 const MARGIN_ROWS = 12;
@@ -130,7 +130,7 @@ export function createFileTree(container, model) {
     const types = model.get("file_types").slice();
     if (wanted && !types.some((t) => t.toLowerCase() === wanted.toLowerCase())) types.push(wanted);
     typeSelect.replaceChildren(el("option", { value: "" }, "All types"),
-      ...types.map((t) => el("option", { value: t }, t)));
+      ...types.map((t) => el("option", { value: t }, fileTypeLabel(t))));
     typeSelect.value = types.find((t) => t.toLowerCase() === wanted.toLowerCase()) || "";
   }
 
@@ -158,7 +158,7 @@ export function createFileTree(container, model) {
       name.title = `${row.path}: click to preview`;
       name.addEventListener("click", (event) => { event.stopPropagation(); focusRow(index); act("preview_file", { path: row.path }); });
     }
-    line.append(box, name, el("span", { class: "lp-ft-type-cell" }, row.dir ? "folder" : row.type || ""),
+    line.append(box, name, el("span", { class: "lp-ft-type-cell" }, row.dir ? "folder" : fileTypeLabel(row.type)),
       el("span", { class: "lp-ft-size-cell" }, row.dir ? "" : formatBytes(row.size)));
     return line;
   }
@@ -184,7 +184,9 @@ export function createFileTree(container, model) {
     const total = model.get("tree_total");
     const more = rows.length < total;
     spacer.style.height = `${Math.max(1, view.length + (more ? 1 : 0)) * ROW_HEIGHT}px`;
-    count.textContent = type || name ? `${view.length} of ${rows.length} loaded` : `${rows.length} of ${total} entries`;
+    count.textContent = type || name
+      ? `${formatCount(view.length)} of ${formatCount(rows.length)} loaded`
+      : `${formatCount(rows.length)} of ${formatCount(total)} ${total === 1 ? "entry" : "entries"}`;
     const chosen = selectedSet();
     const pickable = view.filter((r) => !type || !r.dir);
     all.checked = pickable.length > 0 && pickable.every((r) => chosen.has(r.path));

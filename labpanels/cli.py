@@ -28,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--store-port", type=int, default=0,
                       help="algorithm store port (default: free)")
     demo.add_argument("--lab-port", type=int, default=0, help="JupyterLab port (default: free)")
-    demo.add_argument("--notebooks", type=Path, help="folder JupyterLab opens (default: notebooks)")
+    demo.add_argument("--notebooks", type=Path, metavar="DIR",
+                      help="folder the workshop notebooks are copied into (only missing "
+                           "files; yours are kept) and JupyterLab opens "
+                           "(default: ./labpanels-notebooks)")
     from .hub.command import add_hub_command
 
     add_hub_command(commands)

@@ -69,7 +69,8 @@ def test_demo_ready_line_then_clean_stop(tmp_path, sig):
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "labpanels.cli", "demo", "--no-lab", "--info", str(info_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        # a variable inherited from another demo's JupyterLab: this demo must not write there
         env={**os.environ, "LABPANELS_DEMO_INFO": str(tmp_path / "conn.json")},
     )
     try:
@@ -78,7 +79,10 @@ def test_demo_ready_line_then_clean_stop(tmp_path, sig):
         info = json.loads(line)
         assert ready_after < 60, f"ready after {ready_after:.1f} s"
         assert json.loads(info_file.read_text()) == info
-        assert (tmp_path / "conn.json").exists()
+        conn = Path(info["connection_file"])  # its own
+        assert json.loads(conn.read_text()) == info and conn.stat().st_mode & 0o777 == 0o600
+        assert not (tmp_path / "conn.json").exists()
+        assert len(list((tmp_path / "labpanels-notebooks").glob("*.ipynb"))) == 5
         v6 = info["vantage6"]
         assert requests.get(f"{v6['api_url']}/version", timeout=5).json() == {
             "version": "4.15.2"}
@@ -109,7 +113,7 @@ def test_demo_ready_line_then_clean_stop(tmp_path, sig):
     assert not port_open(int(sparc["url"].rsplit(":", 1)[1].strip("/")))  # the emulator
     assert not [pid for pid in children if _alive(pid)]
     assert not Path(info["folder"]).exists()  # temporary folder removed
-    assert not (tmp_path / "conn.json").exists()
+    assert not conn.exists() and not info_file.exists()
 
 
 def test_folder_keeps_the_platform_between_starts(tmp_path):
@@ -143,11 +147,15 @@ def test_folder_keeps_the_platform_between_starts(tmp_path):
 
 
 def test_demo_with_jupyterlab_prints_url_and_stops_everything(tmp_path):
+    from labpanels.demo.connections import own_connection_file
+    from labpanels.demo.processes import descendants
+
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "1-vantage6-by-clicking.ipynb").write_text("a learner's own edits")
     proc = subprocess.Popen(
         [sys.executable, "-m", "labpanels.cli", "demo", "--notebooks", str(tmp_path / "nb"),
          "--learners", "3"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "LABPANELS_DEMO_INFO": str(tmp_path / "conn.json")},
     )
     try:
         lines = []
@@ -155,19 +163,31 @@ def test_demo_with_jupyterlab_prints_url_and_stops_everything(tmp_path):
             lines.append(_read_line(proc, 120))
         text = "".join(lines)
         url = next(w for w in text.split() if w.startswith("http://127.0.0.1") and "/lab?" in w)
+        # the notebooks: the missing ones copied, the learner's own kept and named
+        assert "kept as they were" in text and "1-vantage6-by-clicking.ipynb" in text
+        assert (tmp_path / "nb" / "1-vantage6-by-clicking.ipynb").read_text() == (
+            "a learner's own edits")
+        assert len(list((tmp_path / "nb").glob("*.ipynb"))) == 5
         assert "PhY24-research-1!" in text and "PhY24-rs1" in text
         store = re.search(r"algorithm store : (http://127\.0\.0\.1:\d+/api)", text)
         assert store and requests.get(f"{store[1]}/version", timeout=5).ok
         # a class's accounts are printed with their passwords, and work
         learner = re.search(r"user (learner03)\s+password (\S+)", text)
         assert learner and "learner01" in text
-        info = json.loads((tmp_path / "conn.json").read_text())
+        conn = own_connection_file(proc.pid)
+        info = json.loads(conn.read_text())
         login = requests.post(f"{info['vantage6']['api_url']}/token/user", timeout=10,
                               json={"username": learner[1], "password": learner[2]})
         assert login.status_code == 200 and "access_token" in login.json()
         page = requests.get(url, timeout=20)
         assert page.status_code == 200 and "JupyterLab" in page.text
-        # kernels started by this JupyterLab find the platform without editing
+        # kernels started by this JupyterLab find the platform without editing: it has
+        # this demo's own connection file
+        lab = [pid for pid in descendants(proc.pid)
+               if b"jupyter" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert lab
+        environ = Path(f"/proc/{lab[0]}/environ").read_bytes().split(b"\0")
+        assert f"LABPANELS_DEMO_INFO={conn}".encode() in environ
         children = _pids_mentioning(info["folder"])
         lab_port = int(url.split(":")[2].split("/")[0])
         proc.send_signal(signal.SIGINT)
@@ -179,5 +199,6 @@ def test_demo_with_jupyterlab_prints_url_and_stops_everything(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert not port_open(lab_port)
+    assert not conn.exists()
     assert not port_open(info["vantage6"]["port"])
     assert not [pid for pid in children if _alive(pid)]

@@ -919,3 +919,40 @@ def test_shutting_the_emulator_down_stops_every_running_job(tmp_path):
         return [(job.task.done(), job.state) for job in jobs]
 
     assert asyncio.run(run()) == [(True, "ABORTED"), (True, "ABORTED")]
+
+
+def _nodelay_of_accepted(listener: socket.socket) -> int:
+    """TCP_NODELAY of a connection asyncio accepted on ``listener`` (as uvicorn serves)."""
+    import asyncio
+
+    async def main() -> int:
+        seen: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        port = listener.getsockname()[1]
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            return await asyncio.wait_for(seen, 10)
+        finally:
+            writer.close()
+            server.close()
+
+    return asyncio.run(main())
+
+
+def test_emulator_connections_send_small_answers_at_once():
+    """The emulator's (and the download benchmark's) listening socket gives every accepted
+    connection TCP_NODELAY; a socket made with protocol 0, as before, did not."""
+    from labpanels.demo.emulator.__main__ import listening_socket
+
+    assert _nodelay_of_accepted(listening_socket("127.0.0.1", 0)) != 0
+    plain = socket.socket()  # what the emulator used to make
+    plain.bind(("127.0.0.1", 0))
+    plain.listen(8)
+    assert _nodelay_of_accepted(plain) == 0

@@ -144,7 +144,7 @@ def test_a_line_chart_has_one_series_per_organization_and_its_axes():
     assert chart["rows"] == [["GAZEL", 20, 1.5], ["GAZEL", 40, 2.5],
                              ["CANTABRIA", 20, 3.0], ["CANTABRIA", 40, None]]
     assert chart["problems"] == [
-        "CANTABRIA: 1 value(s) of 'mean' are not numbers (left out of the line)"]
+        "CANTABRIA: 1 value of 'mean' is not a number (left out of the line)"]
 
 
 def test_a_line_without_its_axes_or_columns_says_so():

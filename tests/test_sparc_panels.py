@@ -680,7 +680,7 @@ def test_result_viewer_outputs_types_and_filterable_logs(osparc, workdir, tmp_pa
                                "args": {"dest": str(tmp_path / "clicked")}}, [])
     viewer.join()
     assert (tmp_path / "clicked" / "output_1" / "single_number.txt").is_file()
-    assert viewer.message.startswith("Saved 1 file(s)")
+    assert viewer.message.startswith("Saved 1 file in")
 
 
 def test_result_viewer_shows_the_log_live_then_the_whole_file(osparc, workdir):

@@ -532,7 +532,7 @@ def test_results_list_failed_runs_with_the_error_line(live_research):
     assert viewer.log_lines[marked].strip() == "Error: " + run["error"]
     assert "Column 'sex' does not hold numbers" in viewer.log_lines[marked]
     assert "Traceback (most recent call last):" in viewer.log_lines
-    assert "4 run(s) failed" in viewer.status_text and viewer.status_kind == "error"
+    assert "4 runs failed" in viewer.status_text and viewer.status_kind == "error"
     _act(viewer, "show_log", run_id=-1)  # not a failed run: said in words
     assert viewer.message_kind == "error" and "not one of this task" in viewer.message
     viewer.close()

@@ -1,4 +1,5 @@
-"""The wheel built from a clean clone carries the bundled views and works without Node.
+"""The wheel built from a clean clone carries the bundled views and works without Node;
+installed with the ``demo`` extra, ``labpanels demo`` runs from an empty folder.
 
 The repository's committed state is cloned into a temporary folder (no ``node_modules``,
 no ``labpanels/static``), a wheel is built from it (the build hook runs ``npm ci`` and
@@ -12,13 +13,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,6 +91,12 @@ def test_the_wheel_carries_one_bundle_per_view(built):
             text = archive.read(f"labpanels/static/{name}").decode("utf-8")
             assert "from \"./lib/" not in text and "@import" not in text, name
     assert not any(n.startswith(("js/", "tests/", "node_modules/")) for n in names)
+    # the workshop notebooks, the license and the typing marker travel with it
+    notebooks = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    assert sorted(n.split("/")[-1] for n in names
+                  if n.startswith("labpanels/notebooks/")) == notebooks
+    assert "labpanels/py.typed" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
 
 def test_the_installed_wheel_works_without_node(built):
@@ -102,3 +112,65 @@ def test_the_installed_wheel_works_without_node(built):
     assert len(report["panels"]) >= 12, report
     assert report["imports_left"] == [] and report["unbundled_css"] == [], report
     assert report["login_view_chars"] > 1000
+
+
+def _clean_env(env: Path) -> dict[str, str]:
+    """Only the new environment on PATH; the labpanels cache (the vantage6 server's
+    environment, built once) as usual."""
+    return {"PATH": f"{env / 'bin'}:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"),
+            "LANG": "C.UTF-8",
+            **{k: v for k, v in os.environ.items() if k in ("LABPANELS_CACHE", "XDG_CACHE_HOME")}}
+
+
+@pytest.mark.platform
+def test_installed_with_the_demo_extra_the_demo_runs_from_an_empty_folder(built, tmp_path):
+    """``pip install "labpanels[demo]"``, then ``labpanels demo`` in an empty folder: the
+    platform is ready and the notebooks are there. Without the extra, the command says
+    which extra to install instead of a traceback."""
+    wheel, env = built
+    clean = _clean_env(env)
+    labpanels = str(env / "bin" / "labpanels")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    without = subprocess.run([labpanels, "demo", "--no-lab"], env=clean, cwd=empty,
+                             capture_output=True, text=True, timeout=120)
+    assert without.returncode == 2, without.stderr
+    assert 'pip install "labpanels[demo]"' in without.stderr
+    assert "Traceback" not in without.stderr and not any(empty.iterdir())
+
+    _run([str(env / "bin" / "python"), "-m", "pip", "install", "-q",
+          "--disable-pip-version-check", f"{wheel}[demo]"], timeout=900, env=clean)
+    info = tmp_path / "info.json"
+    demo = subprocess.Popen([labpanels, "demo", "--no-lab", "--info", str(info)], env=clean,
+                            cwd=empty, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not info.exists() and demo.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert info.exists(), demo.stderr.read()[-3000:] if demo.poll() is not None else ""
+        ready = json.loads(demo.stdout.readline())
+        described = json.loads(info.read_text())
+        assert described == ready
+        assert described["folder"].startswith("/") and Path(described["folder"]).is_dir()
+        v6 = described["vantage6"]
+        assert requests.get(f"{v6['api_url']}/version", timeout=10).json() == {
+            "version": "4.15.2"}
+        sparc = described["sparc"]
+        assert requests.get(f"{sparc['pennsieve_url']}/datasets", timeout=10).ok
+        copied = sorted(p.name for p in (empty / "labpanels-notebooks").glob("*.ipynb"))
+        assert copied == sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+        # a notebook's first cell, in that environment, finds this demo
+        found = _run([str(env / "bin" / "python"), "-c",
+                      "from labpanels.demo import connection; "
+                      "print(connection()['vantage6']['api_url'])"],
+                     env={**clean, "LABPANELS_DEMO_INFO": described["connection_file"]},
+                     cwd=empty / "labpanels-notebooks", timeout=60)
+        assert found.stdout.strip() == v6["api_url"]
+        os.killpg(demo.pid, signal.SIGINT)
+        assert demo.wait(30) == 0
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait(10)
+    assert not info.exists() and not Path(described["connection_file"]).exists()

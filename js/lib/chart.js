@@ -17,6 +17,8 @@
 // tickFormat, xKind, seriesFrom, dataTable, lineChart, svgText, ...) are exported for
 // node tests; toDom, pointNavigation and the exports need a DOM.
 
+import { plural } from "./format.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 const FONT = 12;
 const TITLE_FONT = 14;
@@ -345,7 +347,7 @@ export function lineChart(chart, { width = 600, plotHeight = 200, id = "lp-chart
   }
   const count = series.reduce((n, s) => n + s.points.filter((p) => p[1] !== null).length, 0);
   const summary = `Line chart${chart.name ? ` ${chart.name}` : ""}: ${chart.y} by ${chart.x}, `
-    + `${series.length} line(s), ${count} point(s); y from ${yFmt(yd.min)} to ${yFmt(yd.max)}`;
+    + `${plural(series.length, "line")}, ${plural(count, "point")}; y from ${yFmt(yd.min)} to ${yFmt(yd.max)}`;
   return node("svg", {
     xmlns: SVG_NS, class: "lp-chart-svg", width, height, viewBox: `0 0 ${width} ${height}`,
     role: "group", "aria-label": summary, "data-kind": kind,

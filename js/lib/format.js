@@ -99,13 +99,45 @@ export function statusKind(status) {
   return KIND_OF.get(statusClass(status, "")) || "idle";
 }
 
-// A number for a table cell: integers as they are, others with at most 6 significant
-// digits and no trailing zeros ("0.333333", "2.5", "1.23457e+6"). Only zeros after a
-// decimal point are dropped: 100000.4 reads "100000", not "1".
+// A number for a table cell: integers as they are, from 10,000 on with thousands
+// separators ("2024", "100,004": a year or a small id stays as it is); others with at
+// most 6 significant digits and no trailing zeros ("0.333333", "2.5", "12,345.7",
+// "1.23457e+6"). Only zeros after a decimal point are dropped: 100000.4 reads "100,000".
 export function formatNumber(value) {
-  if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return Math.abs(value) >= 10000 ? group(String(value)) : String(value);
   const text = value.toPrecision(6);
   const [mantissa, exponent] = text.split("e");
   const trimmed = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
-  return exponent === undefined ? trimmed : `${trimmed}e${exponent}`;
+  if (exponent !== undefined) return `${trimmed}e${exponent}`;
+  return Math.abs(value) >= 10000 ? group(trimmed) : trimmed;
+}
+
+// "-1234567.5" -> "-1,234,567.5": thousands separators in the whole part of a number's text.
+function group(text) {
+  const [whole, fraction] = text.split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
+// A count in running text, always with thousands separators: "1,500", "100,004"
+// (labpanels.formatting.number does the same in Python).
+export function formatCount(value) {
+  if (typeof value !== "number" || !Number.isFinite(value)) return String(value ?? "");
+  return Number.isInteger(value) ? group(String(value)) : formatNumber(value);
+}
+
+// A count and its noun in the right form: "1 row", "2 rows", "100,004 files",
+// plural(2, "query", "queries") -> "2 queries" (labpanels.formatting.plural in Python).
+export function plural(count, word, many = `${word}s`) {
+  return `${formatCount(count)} ${count === 1 ? word : many}`;
+}
+
+// A file type as people write it: the acronyms a server spells as words ("Json",
+// Pennsieve's fileType) in capitals ("JSON"); other types as they are ("Image").
+const ACRONYMS = new Set(["json", "csv", "tsv", "pdf", "xml", "html", "hdf5", "nwb", "tiff",
+  "png", "jpeg", "jpg", "gif", "svg", "zip", "stl", "vtk", "dicom", "nifti", "edf", "mat"]);
+export function fileTypeLabel(type) {
+  const text = String(type ?? "");
+  return ACRONYMS.has(text.toLowerCase()) ? text.toUpperCase() : text;
 }

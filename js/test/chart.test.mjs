@@ -159,7 +159,7 @@ test("a line chart has a title, axes with tick labels, a legend and a path with 
   assert.deepEqual(points.map((p) => p.attrs.tabindex), ["0", "-1", "-1", "-1"]);  // one Tab stop
   assert.equal(points[2].attrs["aria-label"], "CANTABRIA: age 20, mean 3");
   assert.notEqual(points[0].attrs.class, points[2].attrs.class);  // series differ by class
-  assert.match(tree.attrs["aria-label"], /mean by age, 2 line\(s\), 4 point\(s\)/);
+  assert.match(tree.attrs["aria-label"], /mean by age, 2 lines, 4 points/);
   // every point lies inside the plot, every text inside the picture
   for (const n of all.filter((n) => n.tag === "text" && n.attrs.x !== undefined && !n.attrs.transform)) {
     assert.ok(n.attrs.x >= 0 && n.attrs.x <= 600 && n.attrs.y <= tree.attrs.height, JSON.stringify(n));

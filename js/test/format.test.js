@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  duration, formatBytes, formatNumber, parseTime, relativeTime, statusClass, statusKind,
+  duration, formatBytes, formatCount, formatNumber, parseTime, plural, relativeTime, statusClass,
+  statusKind,
 } from "../lib/format.js";
 
 describe("duration", () => {
@@ -173,11 +174,35 @@ describe("formatNumber", () => {
     assert.equal(formatNumber(1.5e-7), "1.5e-7");
   });
   test("zeros before the decimal point are kept", () => {
-    assert.equal(formatNumber(100000.4), "100000");
+    assert.equal(formatNumber(100000.4), "100,000");
     assert.equal(formatNumber(120.5), "120.5");
+  });
+  test("thousands separators from 10,000 on; a year or a small id as it is", () => {
+    assert.equal(formatNumber(2024), "2024");
+    assert.equal(formatNumber(9999), "9999");
+    assert.equal(formatNumber(100004), "100,004");
+    assert.equal(formatNumber(-1234567), "-1,234,567");
+    assert.equal(formatNumber(12345.678), "12,345.7");
   });
   test("not finite", () => {
     assert.equal(formatNumber(NaN), "NaN");
     assert.equal(formatNumber(Infinity), "Infinity");
+  });
+});
+
+describe("formatCount and plural", () => {
+  test("counts in text always have thousands separators", () => {
+    assert.equal(formatCount(1500), "1,500");
+    assert.equal(formatCount(100004), "100,004");
+    assert.equal(formatCount(7), "7");
+    assert.equal(formatCount(2.5), "2.5");
+    assert.equal(formatCount(undefined), "");
+  });
+  test("the noun agrees with the count", () => {
+    assert.equal(plural(1, "row"), "1 row");
+    assert.equal(plural(0, "row"), "0 rows");
+    assert.equal(plural(2, "row"), "2 rows");
+    assert.equal(plural(100004, "file"), "100,004 files");
+    assert.equal(plural(2, "query", "queries"), "2 queries");
   });
 });

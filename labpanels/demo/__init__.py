@@ -14,8 +14,11 @@ __all__ = ["connection"]
 def connection() -> dict[str, Any]:
     """What the running ``labpanels demo`` told about itself: URLs, users, passwords, keys.
 
-    Raises RuntimeError with instructions when no demo is running.
+    The demo named by ``$LABPANELS_DEMO_INFO`` (set in the JupyterLab a demo starts), else
+    the one demo running on this account. Raises
+    :class:`~labpanels.demo.connections.NoDemoFound` (a RuntimeError) with instructions
+    when there is none, or several and none is named.
     """
-    from .launch import load_connection
+    from .connections import load_connection
 
     return load_connection()

@@ -2,14 +2,18 @@
 
 With ``--no-lab`` it prints one JSON line on stdout once the platform is ready (the
 server URL, the algorithm store's URL under ``vantage6.store_url``, users and passwords,
-collaborations, key files) and writes the same JSON to
-``--info FILE``. Notebooks find a running demo through the connection file named by
-``LABPANELS_DEMO_INFO`` (set for the JupyterLab it starts) or the default one in the
-labpanels cache folder. SIGINT or SIGTERM stops everything it started.
+collaborations, key files, and ``connection_file``) and writes the same JSON to
+``--info FILE``. Each demo writes its own connection file
+(:mod:`labpanels.demo.connections`) and hands it to its JupyterLab as
+``LABPANELS_DEMO_INFO``, so notebooks find their own demo however many run. The
+workshop notebooks are copied into ``--notebooks DIR`` (default ``./labpanels-notebooks``)
+without overwriting anything there. SIGINT or SIGTERM stops everything it started,
+every process at once (SIGTERM, then SIGKILL after a short grace).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -20,37 +24,39 @@ from pathlib import Path
 from typing import Any
 
 from . import processes
-from .platform import Platform
-from .venvs import cache_dir
+from .connections import (
+    ENV_VAR,
+    connection_file,
+    load_connection,
+    own_connection_file,
+    remove_if_ours,
+    write_private,
+)
+from .notebooks import DEFAULT_FOLDER, copy_notebooks
 
-__all__ = ["run_demo", "connection_file", "load_connection"]
+__all__ = ["run_demo", "connection_file", "load_connection", "missing_extra", "STOP_GRACE"]
+
+#: seconds each process gets to exit after SIGTERM before it is killed
+STOP_GRACE = 1.5
+
+#: what the demo needs beyond labpanels itself: (module, for what), from the ``demo`` extra
+_DEMO_MODULES = [
+    ("starlette", "the SPARC / o²S²PARC emulator"),
+    ("uvicorn", "the SPARC / o²S²PARC emulator"),
+    ("python_multipart", "the o²S²PARC emulator's uploads"),
+]
+_LAB_MODULES = [("jupyterlab", "JupyterLab"), ("ipykernel", "the notebooks' kernel")]
 
 
-def connection_file() -> Path:
-    """Where a running demo describes itself: ``$LABPANELS_DEMO_INFO`` or the cache."""
-    explicit = os.environ.get("LABPANELS_DEMO_INFO")
-    return Path(explicit) if explicit else cache_dir() / "demo.json"
-
-
-def load_connection() -> dict[str, Any]:
-    """The description of the running demo platform (raises if none is running)."""
-    path = connection_file()
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise RuntimeError(
-            f"no running labpanels demo found ({path} does not exist): start one with "
-            "`make demo` or `labpanels demo --no-lab`"
-        ) from None
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    tmp.replace(path)
+def missing_extra(lab: bool = True) -> str | None:
+    """None when everything the demo needs is installed; otherwise what to install."""
+    wanted = _DEMO_MODULES + (_LAB_MODULES if lab else [])
+    missing = [(m, why) for m, why in wanted if importlib.util.find_spec(m) is None]
+    if not missing:
+        return None
+    names = ", ".join(f"{m} ({why})" for m, why in missing)
+    return (f"labpanels demo needs the demo extra, which is not installed here (missing: "
+            f"{names}). Install it with:\n    pip install \"labpanels[demo]\"")
 
 
 def _start_lab(notebooks: Path, port: int, info_file: Path, folder: Path):
@@ -58,7 +64,7 @@ def _start_lab(notebooks: Path, port: int, info_file: Path, folder: Path):
     port = port or processes.free_port()
     jupyter_home = folder / "jupyter"
     env = {
-        "LABPANELS_DEMO_INFO": str(info_file),
+        ENV_VAR: str(info_file),  # this demo's own file: its notebooks find this demo
         "JUPYTER_CONFIG_DIR": str(jupyter_home / "config"),
         "JUPYTER_RUNTIME_DIR": str(jupyter_home / "runtime"),
     }
@@ -97,6 +103,24 @@ def _summary(info: dict[str, Any], lab_url: str | None) -> str:
     return "\n".join(lines)
 
 
+def _platform_processes(platform: Any) -> list:
+    """Every process the platform started (nodes, emulator, store, server), for stopping
+    them all at once before :meth:`Platform.stop` tidies up."""
+    found = list(getattr(platform, "nodes", {}).values())
+    emulator = getattr(platform, "emulator", None)
+    found.append(getattr(emulator, "process", None))
+    for part in ("store", "server"):
+        found.append(getattr(getattr(platform, part, None), "proc", None))
+    return [p for p in found if p is not None]
+
+
+def _prepare_notebooks(folder: Path | None, quiet: bool) -> Path:
+    """Copy the workshop notebooks that are missing into ``folder``; say what was done."""
+    done = copy_notebooks(Path(folder) if folder else Path.cwd() / DEFAULT_FOLDER)
+    print(done.summary(), file=sys.stderr if quiet else sys.stdout, flush=True)
+    return done.folder
+
+
 def run_demo(
     *,
     lab: bool = True,
@@ -110,44 +134,59 @@ def run_demo(
     store_port: int = 0,
 ) -> int:
     """Run the demo until SIGINT/SIGTERM; return the process exit code."""
+    missing = missing_extra(lab)
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
+    from .platform import Platform
+
     stop = threading.Event()
+    ready = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+        if not ready.is_set():  # still starting: do not wait for readiness to stop
+            raise KeyboardInterrupt
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, on_signal)
 
     platform = Platform(folder, learners=learners, reset=reset, server_options={"port": port},
                         store_port=store_port)
     lab_proc = None
-    conn = connection_file()
-    written: list[Path] = []
+    conn = own_connection_file()
+    written: dict[Path, str] = {}
     try:
+        notebook_folder = _prepare_notebooks(notebooks, quiet=not lab)
         platform.start()
-        if stop.is_set():
-            return 0
-        description = dict(platform.info)
+        description = {**platform.info, "connection_file": str(conn)}
         lab_url = None
         text = json.dumps(description)
         for path in filter(None, (info, conn)):
-            _write_private(Path(path), text)
-            written.append(Path(path))
+            write_private(Path(path), text)
+            written[Path(path)] = text
         if lab:
-            notebooks = (notebooks or Path("notebooks")).resolve()
-            notebooks.mkdir(parents=True, exist_ok=True)
-            lab_proc, lab_url = _start_lab(notebooks, lab_port, conn, platform.folder)
+            lab_proc, lab_url = _start_lab(notebook_folder, lab_port, conn, platform.folder)
             description["jupyterlab"] = lab_url
             print(_summary(description, lab_url), flush=True)
         else:
             print(json.dumps(description), flush=True)
+        ready.set()
         while not stop.wait(1.0):
             if lab_proc is not None and lab_proc.poll() is not None:
                 print("JupyterLab exited; stopping the platform.", file=sys.stderr)
                 return 1
         return 0
+    except KeyboardInterrupt:
+        return 0
     finally:
+        ready.set()  # a signal from now on only asks to stop (which is under way)
         if stop.is_set():
             print("Stopping JupyterLab and the local platform…", file=sys.stderr, flush=True)
-        processes.stop(lab_proc)
+        # every process at once: SIGTERM, then SIGKILL after STOP_GRACE seconds
+        processes.stop_all([lab_proc, *_platform_processes(platform)], grace=STOP_GRACE)
         platform.stop()
-        for path in written:
-            path.unlink(missing_ok=True)
+        for path, text in written.items():
+            remove_if_ours(path, text)
         if stop.is_set():
             print("Everything stopped.", file=sys.stderr, flush=True)

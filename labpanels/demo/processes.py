@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["spawn", "stop", "free_port", "port_open", "wait_until"]
+__all__ = ["spawn", "stop", "stop_all", "descendants", "free_port", "port_open", "wait_until"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -65,6 +65,74 @@ def stop(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+def descendants(pid: int) -> list[int]:
+    """The process ids below ``pid`` (children, their children …), read from ``/proc``;
+    empty where there is no ``/proc``."""
+    children: dict[int, list[int]] = {}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, sig)
+
+
+def stop_all(procs: Sequence[subprocess.Popen | None], grace: float = 1.5) -> None:
+    """Stop every process of ``procs`` at once: SIGTERM to each, then, after ``grace``
+    seconds, SIGKILL to each still running and to everything it started (a JupyterLab's
+    kernels, say); returns when all of them are gone."""
+    live = [p for p in procs if p is not None and p.poll() is None]
+    if not live:
+        return
+    below = {pid for p in live for pid in descendants(p.pid)}  # before any of them exits
+    for p in live:
+        with contextlib.suppress(OSError):
+            p.terminate()
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(p.poll() is None for p in live):
+        time.sleep(0.02)
+    for p in live:
+        if p.poll() is None:
+            below.update(descendants(p.pid))
+            with contextlib.suppress(OSError):
+                p.kill()
+    for pid in below:  # what they started dies with them, now
+        if _running(pid):
+            _signal(pid, signal.SIGKILL)
+    for p in live:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            p.wait(5)
+    gone = time.monotonic() + 2
+    while time.monotonic() < gone and any(_running(pid) for pid in below):
+        time.sleep(0.02)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

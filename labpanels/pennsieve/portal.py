@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import ApiError, InvalidArgument, LabpanelsError, NetworkError
+from ..formatting import plural
 from .citation import CSL_ACCEPT, apa, bibtex, csl_from_dataset
 from .metadata import SCICRUNCH_URL, FacetSearch
 from .preview import Preview, PreviewError, build_preview, read_start, size_text
@@ -183,6 +184,6 @@ class PortalMethods:
         entries = manifest.get("data") or []
         if len(entries) != 1 or "/".join(
                 [*(entries[0].get("path") or []), str(entries[0].get("fileName"))]) != name:
-            what = "nothing" if not entries else f"a folder of {len(entries)} file(s)"
+            what = "nothing" if not entries else f"a folder of {plural(len(entries), 'file')}"
             raise PreviewError(f"{name} is {what}, not a file")
         return entries[0]

@@ -308,7 +308,8 @@ def _reject_unknown(cls: type, kwargs: dict[str, Any]) -> None:
     if unknown:
         options = ", ".join(sorted(n for n in known - {"comm", "keys", "log"}
                                    if not n.startswith("_")))
-        raise TypeError(f"{cls.__name__} got unknown keyword argument(s) "
+        word = "argument" if len(unknown) == 1 else "arguments"
+        raise TypeError(f"{cls.__name__} got unknown keyword {word} "
                         f"{', '.join(map(repr, unknown))}; it accepts: {options}")
 
 

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import LabpanelsError
+from ..formatting import plural
 from .table import jsonable
 
 __all__ = ["SUPPORTED", "LocationError", "build_chart", "build_charts", "locate",
@@ -239,7 +240,8 @@ def _line(decl: dict, schema: Mapping, tables: list[tuple[str, list[dict]]],
                 skipped += 1
             rows.append([label] * bool(group) + [_cell(rec.get(x)), value])
         if skipped:
-            problems.append(f"{prefix}{skipped} value(s) of {y!r} are not numbers "
+            are = "is not a number" if skipped == 1 else "are not numbers"
+            problems.append(f"{prefix}{plural(skipped, 'value')} of {y!r} {are} "
                             "(left out of the line)")
     columns = [extra["x"], extra["y"]]
     if group:

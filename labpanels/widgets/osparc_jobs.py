@@ -19,6 +19,7 @@ from typing import Any
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from ..errors import LabpanelsError
+from ..formatting import plural
 from ..osparc.session import DONE_STATES, JobNotFinished, OsparcSession
 from ..waiting import Stopped, poll
 from .assets import asset
@@ -828,7 +829,7 @@ class OsparcResultViewer(Panel):
         job_id = self._loaded[0] if self._loaded else "job"
         root = Path(dest) if dest is not None else Path("osparc-outputs") / job_id
         saved = [self.session.download_output(value, root / name) for name, value in files.items()]
-        self.show_message(f"Saved {len(saved)} file(s) in {root}", "ok")
+        self.show_message(f"Saved {plural(len(saved), 'file')} in {root}", "ok")
         return saved
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
+from ..formatting import plural
 from ..vantage6.session import FAILED, FINISHED
 from .assets import asset
 from .base import Panel
@@ -195,7 +196,8 @@ class JobProgress(Panel):
             if getattr(self.session, "server_reachable", True) is False and not self.finished:
                 self.message, self.message_kind = UNREACHABLE, "error"
             elif failed:
-                self.message = f"{failed} run(s) failed: see the results panel for their logs"
+                self.message = (f"{plural(failed, 'run')} failed: see the results panel for "
+                                "their logs")
                 self.message_kind = "error"
             elif not segments and not self.finished:
                 self.message = "Waiting for the server to create the runs…"

@@ -30,6 +30,7 @@ from typing import Any
 from traitlets import Bool, Dict, Int, List, Unicode, observe
 
 from ..errors import InvalidArgument, LabpanelsError
+from ..formatting import plural
 from .assets import asset
 from .base import Panel
 from .charts import build_charts
@@ -425,9 +426,9 @@ class ResultViewer(Panel):
                     self._loaded and self._loaded[0] == task_id):
                 text = f"Task {task_id} {status}: reading the results…"
             else:
-                text = f"Task {task_id} {status}: {len(self.frame)} result row(s)"
+                text = f"Task {task_id} {status}: {plural(len(self.frame), 'result row')}"
                 if entry["failed"]:
-                    text += f"; {entry['failed']} run(s) failed"
+                    text += f"; {plural(entry['failed'], 'run')} failed"
         if (text, kind) != (self.status_text, self.status_kind):
             with self.hold_sync():
                 self.status_text = text

@@ -98,7 +98,7 @@ def test_declared_table_and_line_chart_drawn_themed_narrow_and_saved(notebook):
     ticks = svg.locator(".lp-chart-tick").all_text_contents()
     assert {"20", "40", "60", "0"} <= set(ticks), ticks  # x ticks; y from the declared 0
     expect(line.locator(".lp-chart-problems li")).to_have_text(
-        ["CANTABRIA_organization: 1 value(s) of 'mean' are not numbers (left out of the line)"])
+        ["CANTABRIA_organization: 1 value of 'mean' is not a number (left out of the line)"])
     # keyboard: the chart is one Tab stop; arrows move between points and say which
     first = svg.locator(".lp-chart-point[tabindex='0']")
     expect(first).to_have_count(1)

@@ -66,7 +66,7 @@ def test_result_viewer_and_dashboard_themed_and_narrow(notebook, v6):
     expect(failed.locator(".lp-log-error").first).to_contain_text("does not hold numbers")
     expect(failed.locator(".lp-results-status")).to_have_attribute("data-status-kind", "error")
     done = nb.output(1).locator(".lp-results")
-    expect(done.locator(".lp-results-status")).to_contain_text("4 result row(s)")
+    expect(done.locator(".lp-results-status")).to_contain_text("4 result rows")
     expect(done.get_by_role("tab")).to_have_count(5)  # all, and one per organization
     dash = nb.output(2).locator(".lp-dashboard")
     expect(dash.locator(".lp-dash-tabs").get_by_role("tab", name="Results")).to_have_attribute(

@@ -44,8 +44,9 @@ def central_average(
     total = sum(float(r["sum"]) for r in results)
     count = sum(int(r["count"]) for r in results)
     if count == 0:
+        where = ("its one organization" if len(results) == 1
+                 else f"any of the {len(results)} organizations")
         raise ValueError(
-            f"Column '{column_name}' has no values at any of the {len(results)} "
-            "organization(s), so there is no average to compute"
+            f"Column '{column_name}' has no values at {where}, so there is no average to compute"
         )
     return {"average": total / count, "count": count, "organizations": len(results)}

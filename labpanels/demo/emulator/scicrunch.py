@@ -28,6 +28,7 @@ sends none once its URL no longer names api.scicrunch.io) and refuses a wrong on
 from __future__ import annotations
 
 import json
+import threading
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -216,7 +217,25 @@ class ScicrunchService:
     def __init__(self, seed: Seed, settings: Settings) -> None:
         self.seed = seed
         self.settings = settings
-        self.docs = documents(seed)
+        self._docs: list[dict] | None = None
+        # a document's size sums every file of its dataset (dataset 204: a manifest of
+        # 100,000 entries), seconds of work: done on a thread of its own, so that the
+        # emulator starts at once, and ready (the sizes cached) for the first request
+        self._indexing = threading.Thread(target=self._index, daemon=True,
+                                          name="emulator-metadata-index")
+        self._indexing.start()
+
+    def _index(self) -> None:
+        self._docs = documents(self.seed)
+
+    @property
+    def docs(self) -> list[dict]:
+        """The index (waits for the thread making it, the first time)."""
+        if self._docs is None:
+            self._indexing.join()
+        if self._docs is None:  # the thread failed: make it here, with its error
+            self._docs = documents(self.seed)
+        return self._docs
 
     def _refused(self, request: Request) -> Response | None:
         key = request.headers.get("apikey")
