@@ -65,7 +65,7 @@ class InstructorView(Panel):
     _esm = asset("instructor.js")
     _css = asset("instructor.css")
     #: the methods the view may call by an action message
-    ACTIONS = ("select", "show_stuck_only", "sort", "refresh")
+    ACTIONS = frozenset({"select", "show_stuck_only", "sort", "refresh"})
 
     rows = _rows_trait()
     columns = List(Dict()).tag(sync=True)
@@ -95,7 +95,6 @@ class InstructorView(Panel):
             self.on_close(roster.close)
         self.roster = roster
         self._table = TableRows(self, "rows", "learner")
-        self.on_msg(self._on_message)
         self.follow(roster, self._changed, ["learners", "updated_at"])
         self.follow(roster, self._error, "last_error")
         self.follow(self, self._filter_changed, ["stuck_only", "selected"])
@@ -168,18 +167,5 @@ class InstructorView(Panel):
         elif self.message_kind == "error":
             self.message = ""
 
-    # -- the view's messages -------------------------------------------------------------
-    def _on_message(self, _widget: Any, content: dict, _buffers: list) -> None:
-        if not isinstance(content, dict) or content.get("type") != "action":
-            return
-        name, args = content.get("name"), content.get("args") or {}
-        if name not in self.ACTIONS or not isinstance(args, dict):
-            return
-        if name == "select" and isinstance(args.get("learner"), str):
-            self.attempt(self.select, args["learner"])
-        elif name == "show_stuck_only":
-            self.attempt(self.show_stuck_only, bool(args.get("flag")))
-        elif name == "sort" and isinstance(args.get("column"), str):
-            self.attempt(self.sort, args["column"], bool(args.get("descending")))
-        elif name == "refresh":
-            self.start(self.refresh, name="labpanels-instructor-refresh")
+    def _action_refresh(self) -> None:  # reads every learner: on a thread of its own
+        self.start(self.refresh, name="labpanels-instructor-refresh")
