@@ -14,25 +14,15 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..demo.connections import write_private
+from ..demo.notebooks import copy_notebooks, workshop_notebooks
 from .config import CONNECTION_NAME
 
-__all__ = ["learner_connection", "seed_home", "write_private", "copy_missing",
-           "workshop_notebooks"]
-
-_REPO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-
-
-def workshop_notebooks() -> Path | None:
-    """The workshop notebooks of this checkout (``notebooks/``), or ``./notebooks``."""
-    for candidate in (_REPO_NOTEBOOKS, Path.cwd() / "notebooks"):
-        if candidate.is_dir() and any(candidate.glob("*.ipynb")):
-            return candidate
-    return None
+__all__ = ["learner_connection", "seed_home", "write_private", "workshop_notebooks"]
 
 
 def learner_connection(info: Mapping[str, Any], username: str,
@@ -54,33 +44,6 @@ def learner_connection(info: Mapping[str, Any], username: str,
     return mine
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by this account only (atomically)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    tmp.replace(path)
-
-
-def copy_missing(source: Path, target: Path) -> list[Path]:
-    """Copy the files under ``source`` into ``target`` that ``target`` does not have yet;
-    return the files copied (existing files, a learner's edits, are never touched)."""
-    copied = []
-    for item in sorted(source.rglob("*")):
-        if not item.is_file() or any(part.startswith(".") for part in
-                                     item.relative_to(source).parts):
-            continue
-        dest = target / item.relative_to(source)
-        if dest.exists():
-            continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(item, dest)
-        copied.append(dest)
-    return copied
-
-
 def seed_home(home: Path, connection: Mapping[str, Any],
               notebooks: Path | None = None) -> Path:
     """Make ``home`` ready for its learner: the notebooks (missing ones only) and the
@@ -89,7 +52,7 @@ def seed_home(home: Path, connection: Mapping[str, Any],
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)
     if notebooks is not None:
-        copy_missing(notebooks, home)
+        copy_notebooks(home, notebooks)
     path = home / CONNECTION_NAME
     write_private(path, json.dumps(connection, indent=2))
     return path
