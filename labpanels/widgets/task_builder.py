@@ -267,6 +267,7 @@ class TaskBuilder(Panel):
         self._lost_name = ""  # the name of that submission
         self._quiet = 0  # > 0 while the builder changes several traits at once
         self._given_columns = list(columns or [])
+        self._auto_image = ""  # the image the builder chose itself (not the user)
         self._columns_key: tuple | None = None  # what the shown columns were asked for
         self._columns_wanted = False  # columns were asked once: ask again when the key moves
         self.last_submitted: dict | None = None
@@ -291,7 +292,8 @@ class TaskBuilder(Panel):
         self._read_algorithms()
         choices = self.algorithm_choices
         if not self.image and choices:
-            self.image = choices[0]["image"]  # fills the functions and the form
+            self._auto_image = choices[0]["image"]
+            self.image = self._auto_image  # fills the functions and the form
         else:  # an image given to the constructor, or none known
             self._on_image()
         if self.session.logged_in and self.session.collaboration:
@@ -811,8 +813,13 @@ class TaskBuilder(Panel):
             self.database_choices = labels
         images = self.images
         self._read_algorithms()  # the collaboration's algorithm store
-        if self.images != images and self.images and self.image not in self.images:
-            self.image = self.images[0]
+        # a new list: its first algorithm, unless the user chose one it still has
+        image = self.image
+        if self.images != images and self.images and (
+                image not in self.images or image == self._auto_image):
+            image = self._auto_image = self.images[0]
+        if image != self.image:
+            self.image = image  # fills the functions and the form
         else:
             self._on_image()
         self._show_header()
