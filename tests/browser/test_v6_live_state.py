@@ -126,14 +126,14 @@ def test_every_panel_reaches_the_task_state_without_refresh(notebook, platform, 
     nb.wait_kernel("print((session.collaboration or {}).get('name'))", "PhY-research")
 
     completed = _submit_partial_average(nb, "age")
-    _all_say(nb, completed, "completed", r"4 result row\(s\)")
+    _all_say(nb, completed, "completed", r"4 result rows")
     results = nb.panel.locator(".lp-results")
     for org in v6["collaborations"]["PhY-research"]["organizations"]:
         expect(_row(results.locator(".lp-tabpanel"), org)).to_be_visible()
         expect(results.get_by_role("tab", name=org, exact=True)).to_be_visible()
 
     failed = _submit_partial_average(nb, "sex")  # a text column: every run fails
-    _all_say(nb, failed, "failed", r"0 result row\(s\); 4 run\(s\) failed")
+    _all_say(nb, failed, "failed", r"0 result rows; 4 runs failed")
     failures = results.locator(".lp-results-failures")
     expect(failures.locator(".lp-status-failed")).to_have_count(4)
     expect(failures.locator("[role=columnheader]").first).to_have_text("Error")
