@@ -192,8 +192,18 @@ def test_all_types_form_summary_submit_and_repeat(notebook, v6):
         f"session.fetch('run', task_id={task})]))"))
     assert runs == [{"method": "central_profile", "args": [], "kwargs": sent}]
 
-    # repeat it from the Tasks tab: the form comes back filled, in the New task tab
+    # the result viewer draws what the store declares for central_profile: the table
+    # "Per organization" and the line chart "Histogram"
     tabs = nb.panel.locator(".lp-dash-tabs")
+    tabs.get_by_role("tab", name="Results", exact=True).click()
+    charts = nb.panel.locator(".lp-results .lp-results-charts")
+    expect(charts).to_contain_text("Per organization", timeout=30_000)
+    expect(charts).to_contain_text("Histogram")
+    expect(charts.locator("svg path.lp-chart-line").first).to_be_visible()
+    assert nb.kernel("print([c['type'] for c in dash.results.charts])") == "['table', 'line']"
+    nb.screenshot("task-result-charts", charts)
+
+    # repeat it from the Tasks tab: the form comes back filled, in the New task tab
     tabs.get_by_role("tab", name="Tasks", exact=True).click()
     tasks = nb.panel.locator(".lp-task-list")
     row = tasks.locator(f".lp-grid-row[data-key='{task}']")
