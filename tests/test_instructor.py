@@ -179,3 +179,24 @@ def test_learner_row_reasons():
     assert not row["stuck"] and row["failed"] == 1
     never = learner_row({"id": 8, "username": "learner08"}, [], {}, now=now)
     assert never["connected"] == "never" and never["reason"] == "not logged in yet"
+
+
+def test_a_failure_is_read_again_until_it_is_final(v6):
+    """A task fails with its first failed run: the others may still run and a log may not
+    be in yet; the explanation is read again until it is complete."""
+    session = Vantage6Session(v6["url"], live=False)
+    answers = [
+        [{"status": "failed", "organization": "A", "node": "n", "log": None},
+         {"status": "active", "organization": "B", "node": "m", "log": None}],
+        [{"status": "failed", "organization": "A", "node": "n", "log": "Error: boom"},
+         {"status": "failed", "organization": "B", "node": "m", "log": "Error: bang"}],
+    ]
+    session.runs = lambda task, include_children=False: answers.pop(0)
+    roster = ClassRoster(session, follow=False)
+    task = [{"id": 9, "status": "failed"}]
+    roster._explain(task)
+    assert [f["error"] for f in roster._failures[9]] == [""]
+    roster._explain(task)
+    assert [f["error"] for f in roster._failures[9]] == ["boom", "bang"]
+    roster._explain(task)  # final: not read again (no answer left to give)
+    assert 9 in roster._settled
