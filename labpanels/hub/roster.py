@@ -36,6 +36,8 @@ __all__ = ["ClassRoster", "learner_row", "STUCK_AFTER"]
 STUCK_AFTER = 120.0
 #: failed tasks explained per read (the rest in the next reads), to bound a read's cost
 _EXPLAIN_PER_READ = 10
+#: the error line vantage6 gives the other runs of a task when one run failed
+_SIBLING = "because sibling run"
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -76,6 +78,9 @@ def learner_row(user: Mapping[str, Any], tasks: list[Mapping[str, Any]],
             errors.append({"task_id": task["id"], "task": task.get("name") or "",
                            "organization": "", "node": "", "status": task.get("status"),
                            "error": ""})  # not read yet
+    # the algorithm's own error first: vantage6 marks the other runs of a failed task as
+    # failed "because sibling run id=… failed", which says nothing about why
+    errors.sort(key=lambda e: (-e["task_id"], not e["error"], _SIBLING in e["error"]))
     why = ""
     if newest is not None and newest.get("status") in FAILED:
         first = next((e for e in errors if e["task_id"] == newest["id"] and e["error"]), None)
