@@ -9,8 +9,9 @@ change), and whether they look stuck.
 It is kept current without a Refresh click: the admin session's live events (a new task,
 a run that changes) trigger a read at once (coalesced: at most one a second), and a
 bounded poll every ``poll`` seconds catches what has no event (a learner logging in).
-Each read is two requests (users, tasks) plus one per newly failed task; the rows are
-always derived from the last read, never patched by hand.
+Each read is two requests (users, tasks) plus, for a failed task until its explanation is
+final, the reads of its runs; the rows are always derived from the last read, never
+patched by hand.
 
 Root sees every learner; an organization admin sees the learners of their organization.
 """
@@ -35,6 +36,8 @@ __all__ = ["ClassRoster", "learner_row", "STUCK_AFTER"]
 STUCK_AFTER = 120.0
 #: failed tasks explained per read (the rest in the next reads), to bound a read's cost
 _EXPLAIN_PER_READ = 10
+#: the error line vantage6 gives the other runs of a task when one run failed
+_SIBLING = "because sibling run"
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -75,6 +78,9 @@ def learner_row(user: Mapping[str, Any], tasks: list[Mapping[str, Any]],
             errors.append({"task_id": task["id"], "task": task.get("name") or "",
                            "organization": "", "node": "", "status": task.get("status"),
                            "error": ""})  # not read yet
+    # the algorithm's own error first: vantage6 marks the other runs of a failed task as
+    # failed "because sibling run id=… failed", which says nothing about why
+    errors.sort(key=lambda e: (-e["task_id"], not e["error"], _SIBLING in e["error"]))
     why = ""
     if newest is not None and newest.get("status") in FAILED:
         first = next((e for e in errors if e["task_id"] == newest["id"] and e["error"]), None)
@@ -133,7 +139,9 @@ class ClassRoster(SessionState):
         self.prefix = prefix
         self.poll = poll
         self.stuck_after = stuck_after
-        self._failures: dict[int, list[dict]] = {}
+        self._failures: dict[int, list[dict]] = {}  # task id -> its failed runs, explained
+        self._settled: set[int] = set()  # failed tasks whose explanation is final
+        self._tries: dict[int, int] = {}  # reads of a finished task's explanation
         self._read_lock = threading.Lock()
         self._wake = threading.Event()
         self._closed = threading.Event()
@@ -179,15 +187,25 @@ class ClassRoster(SessionState):
         return username.startswith(self.prefix) if self.prefix else True
 
     def _explain(self, tasks: list[Mapping]) -> None:
-        """Read the failed runs of failed tasks not explained yet (a few per read)."""
-        from ..vantage6.session import FAILED
+        """Read the runs of failed tasks not explained for good yet (a few per read).
 
-        todo = [t for t in tasks if t.get("status") in FAILED and t["id"] not in self._failures]
+        A task counts as failed as soon as one run failed, while others may still run and
+        a failed run's log may not be in yet: its explanation is read again at the next
+        reads until every run finished and each failed one has its error line (or three
+        reads after it finished)."""
+        from ..vantage6.session import FAILED, FINISHED, error_line
+
+        todo = [t for t in tasks if t.get("status") in FAILED and t["id"] not in self._settled]
         for task in sorted(todo, key=lambda t: t["id"], reverse=True)[:_EXPLAIN_PER_READ]:
-            runs = self.session.failed_runs(task["id"])
-            self._failures[task["id"]] = [
-                {"organization": r.get("organization"), "node": r.get("node"),
-                 "status": r.get("status"), "error": r.get("error")} for r in runs]
+            runs = self.session.runs(task["id"], include_children=True)
+            failed = [{"organization": r.get("organization"), "node": r.get("node"),
+                       "status": r.get("status"), "error": error_line(r.get("log"))}
+                      for r in runs if r.get("status") in FAILED]
+            self._failures[task["id"]] = failed
+            if runs and all(r.get("status") in FINISHED for r in runs):
+                tries = self._tries[task["id"]] = self._tries.get(task["id"], 0) + 1
+                if all(f["error"] for f in failed) or tries >= 3:
+                    self._settled.add(task["id"])
 
     # -- following ---------------------------------------------------------------------
     def _event(self, change: Mapping) -> None:
