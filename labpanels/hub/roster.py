@@ -29,6 +29,7 @@ from traitlets import Dict, Float, Unicode
 
 from ..errors import LabpanelsError
 from ..state import SessionState
+from ..vantage6.columns import is_column_request
 
 __all__ = ["ClassRoster", "learner_row", "STUCK_AFTER"]
 
@@ -166,7 +167,7 @@ class ClassRoster(SessionState):
             mine = {u["id"]: [] for u in users}
             for task in self.session.fetch("task", is_user_created=1):
                 owner = _id(task.get("init_user"))
-                if owner in mine:
+                if owner in mine and not is_column_request(task):  # the builder's, not theirs
                     mine[owner].append(task)
             for tasks in mine.values():
                 tasks.sort(key=lambda t: t["id"], reverse=True)
