@@ -179,11 +179,10 @@ def _session(monkeypatch, items=FEDERATED, declared=None, *, task=TASK, raising=
         asked.append(task_ref)
         if raising is not None:
             raise raising
-        return copy.deepcopy(declared)
+        return copy.deepcopy(declared) if declared is not None else []
 
     monkeypatch.setattr(s, "results", results)
-    if declared is not None or raising is not None:
-        monkeypatch.setattr(s, "visualizations", visualizations, raising=False)
+    monkeypatch.setattr(s, "visualizations", visualizations)  # the store, never asked here
     s.asked = asked
     return s
 
@@ -210,8 +209,7 @@ def test_the_viewer_draws_what_the_session_declares(monkeypatch):
 
 
 def test_without_declarations_the_viewer_shows_the_tables_as_today(monkeypatch):
-    session = _session(monkeypatch)
-    assert not hasattr(session, "visualizations") or session.visualizations
+    session = _session(monkeypatch)  # its store declares nothing for the function
     viewer = ResultViewer(session, TASK, follow=False)
     assert viewer.visualizations == [] and viewer.charts == []
     assert viewer.tab_titles == ["All organizations", "GAZEL", "CANTABRIA"]
