@@ -117,14 +117,14 @@ def test_view_follows_logins_tasks_and_failures(v6, klass, admin):
         assert [r["learner"] for r in view.shown()] == [b, a]
 
         # the view's own messages: what a click sends
-        view._on_message(view, {"type": "action", "name": "show_stuck_only",
-                                "args": {"flag": True}}, [])
+        view._handle_custom_msg({"type": "action", "name": "show_stuck_only",
+                                 "args": {"flag": True}}, [])
         assert view.stuck_only
-        view._on_message(view, {"type": "action", "name": "select",
-                                "args": {"learner": b}}, [])
+        view._handle_custom_msg({"type": "action", "name": "select",
+                                 "args": {"learner": b}}, [])
         assert view.selected == b and view.detail == []
-        view._on_message(view, {"type": "action", "name": "select",
-                                "args": {"learner": "nobody"}}, [])
+        view._handle_custom_msg({"type": "action", "name": "select",
+                                 "args": {"learner": "nobody"}}, [])
         assert view.message_kind == "error" and "No learner called 'nobody'" in view.message
 
         state = json.dumps(view.get_state(), default=str)
