@@ -888,7 +888,6 @@ def test_start_and_stop_handle(tmp_path):
 def test_shutting_the_emulator_down_stops_every_running_job(tmp_path):
     """The app's shutdown cancels the solver jobs and the study jobs that still run, and
     waits for them: none is left running (nor half-stopped) when it returns."""
-    import asyncio
 
     import httpx
 
@@ -918,7 +917,7 @@ def test_shutting_the_emulator_down_stops_every_running_job(tmp_path):
         # the app has shut down; the loop still runs, so nothing else could stop them
         return [(job.task.done(), job.state) for job in jobs]
 
-    assert asyncio.run(run()) == [(True, "ABORTED"), (True, "ABORTED")]
+    assert _run_apart(run()) == [(True, "ABORTED"), (True, "ABORTED")]
 
 
 def _nodelay_of_accepted(listener: socket.socket) -> int:
@@ -943,7 +942,7 @@ def _nodelay_of_accepted(listener: socket.socket) -> int:
             writer.close()
             server.close()
 
-    return asyncio.run(main())
+    return _run_apart(main())
 
 
 def test_emulator_connections_send_small_answers_at_once():
@@ -956,3 +955,13 @@ def test_emulator_connections_send_small_answers_at_once():
     plain.bind(("127.0.0.1", 0))
     plain.listen(8)
     assert _nodelay_of_accepted(plain) == 0
+
+
+def _run_apart(coroutine):
+    """``asyncio.run`` on a thread of its own: in a whole test run, the browser tests'
+    Playwright (sync API) keeps an event loop running on the main thread."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=120)

@@ -14,8 +14,8 @@ from tests.waiting import until
 pytestmark = pytest.mark.platform
 
 AVERAGE = "harbor2.vantage6.ai/demo/average"
-ENTRY_KEYS = {"id", "name", "collaboration_id", "parent_id", "created_at", "status", "finished",
-              "runs", "done", "total", "failed", "results", "finished_at"}
+ENTRY_KEYS = {"id", "name", "image", "collaboration_id", "parent_id", "created_at", "status",
+              "finished", "runs", "done", "total", "failed", "results", "finished_at"}
 RUN_KEYS = {"id", "task_id", "organization_id", "organization", "node", "status",
             "started_at", "finished_at"}
 
