@@ -7,13 +7,12 @@ import json
 import secrets
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import requests
+from typing import ClassVar
 
 from . import processes
+from .service import LocalService
 from .venvs import ensure_venv
 
 __all__ = ["V6Server", "SERVER_REQUIREMENTS", "server_python"]
@@ -34,7 +33,7 @@ def server_python() -> Path:
 
 
 @dataclass
-class V6Server:
+class V6Server(LocalService):
     """One vantage6 server process on 127.0.0.1 with its SQLite file in ``folder``.
 
     ``two_factor`` turns on TOTP for every user; ``token_seconds`` shortens access
@@ -54,20 +53,8 @@ class V6Server:
     bcrypt_rounds: int | None = 4
     proc: subprocess.Popen | None = field(default=None, init=False, repr=False)
 
-    @property
-    def url(self) -> str:
-        """Origin of the server, e.g. ``http://127.0.0.1:7601``."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def api_url(self) -> str:
-        """Base URL of the REST API (``<origin>/api``)."""
-        return f"{self.url}/api"
-
-    @property
-    def log_file(self) -> Path:
-        """Where the server's own console output goes."""
-        return self.folder / "server.log"
+    TITLE: ClassVar[str] = "vantage6 server"
+    LOG_NAME: ClassVar[str] = "server.log"
 
     def write_config(self) -> Path:
         """Write the server's YAML configuration (JSON is valid YAML) and return its path."""
@@ -149,28 +136,6 @@ class V6Server:
             raise
         return self
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Block until the API answers; raise with the log's tail if the server died."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"vantage6 server exited early:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.api_url}/version", timeout=2).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"vantage6 server not ready in {timeout:g} s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        """Stop the server process and wait until its port is closed."""
-        processes.stop(self.proc)
-        self.proc = None
-        if self.port:
-            processes.wait_until(lambda: not processes.port_open(self.port, self.host), 10,
-                                 what=f"port {self.port} closed")
-
     def kill(self) -> None:
         """Kill the server process at once (SIGKILL), as a crash would; :meth:`start`
         brings it back on the same port and database."""
@@ -181,13 +146,6 @@ class V6Server:
         if self.port:
             processes.wait_until(lambda: not processes.port_open(self.port, self.host), 10,
                                  what=f"port {self.port} closed")
-
-    def log_tail(self, lines: int = 30) -> str:
-        """The last lines of the server's console log."""
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
     def __enter__(self) -> V6Server:
         return self.start()

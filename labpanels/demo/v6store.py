@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import requests
+from typing import ClassVar
 
 from . import processes
+from .service import LocalService
 from .v6server import SERVER_VERSION
 from .venvs import ensure_venv
 
@@ -30,7 +29,7 @@ def store_python() -> Path:
 
 
 @dataclass
-class V6Store:
+class V6Store(LocalService):
     """One algorithm store process on 127.0.0.1 with its SQLite file in ``folder``.
 
     ``server_api_url`` is the vantage6 server whose users the store accepts; its
@@ -45,20 +44,8 @@ class V6Store:
     host: str = "127.0.0.1"
     proc: subprocess.Popen | None = field(default=None, init=False, repr=False)
 
-    @property
-    def url(self) -> str:
-        """Origin of the store, e.g. ``http://127.0.0.1:7602``."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def api_url(self) -> str:
-        """Base URL of the store's API (``<origin>/api``), as servers and clients use it."""
-        return f"{self.url}/api"
-
-    @property
-    def log_file(self) -> Path:
-        """Where the store's own console output goes."""
-        return self.folder / "store.log"
+    TITLE: ClassVar[str] = "algorithm store"
+    LOG_NAME: ClassVar[str] = "store.log"
 
     def write_config(self) -> Path:
         """Write the store's YAML configuration (JSON is valid YAML); return its path."""
@@ -144,32 +131,3 @@ class V6Store:
         except (OSError, ValueError):
             return 0
         return 0 if processes.port_open(port, self.host) else port
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Block until the API answers; raise with the log's tail if the store died."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"algorithm store exited early:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.api_url}/version", timeout=2).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"algorithm store not ready in {timeout:g} s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        """Stop the store process and wait until its port is closed."""
-        processes.stop(self.proc)
-        self.proc = None
-        if self.port:
-            processes.wait_until(lambda: not processes.port_open(self.port, self.host), 10,
-                                 what=f"port {self.port} closed")
-
-    def log_tail(self, lines: int = 30) -> str:
-        """The last lines of the store's console log."""
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
