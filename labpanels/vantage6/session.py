@@ -21,7 +21,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -446,7 +446,7 @@ class Vantage6Session(SessionState):
         runs = own + [r for r in runs if r["task_id"] != entry["id"]]
         finished = bool(own) and all(r["status"] in FINISHED for r in own)
         ends = [r["finished_at"] for r in runs if r.get("finished_at")]
-        return {**entry, "runs": runs, "status": _task_status(own) if own else entry["status"],
+        return {**entry, "runs": runs, "status": task_status(own) if own else entry["status"],
                 "finished": finished, "done": sum(r["status"] in FINISHED for r in runs),
                 "total": len(runs), "failed": sum(r["status"] in FAILED for r in runs),
                 "finished_at": max(ends) if finished and ends else ""}
@@ -1388,9 +1388,11 @@ def _import_pandas() -> None:
         import pandas  # noqa: F401
 
 
-def _task_status(runs: list[dict]) -> str:
-    """A task's status from its runs, by the server's rule (any failure wins)."""
-    statuses = [r["status"] for r in runs]
+def task_status(runs: Iterable[Mapping[str, Any]]) -> str:
+    """A task's status from its own runs, by the server's rule: any failure wins (one
+    kind of failure names it, mixed ones read "failed"); else active, initializing,
+    pending; completed when every run completed; pending without runs."""
+    statuses = [r.get("status") or "pending" for r in runs]
     failures = [s for s in statuses if s in FAILED]
     if failures:
         return failures[0] if len(set(failures)) == 1 else "failed"

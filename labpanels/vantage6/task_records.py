@@ -10,11 +10,11 @@ only its public methods (``fetch``, ``fetch_one``, ``task``, ``children``,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidArgument, LabpanelsError
-from .session import FAILED, FINISHED
+from .session import FAILED, FINISHED, task_status
 
 __all__ = ["STATUS_GROUPS", "status_group", "task_status", "task_input", "finished_times",
            "run_log", "repeat_form", "subtasks", "tree_nodes", "clean_description"]
@@ -35,20 +35,6 @@ def status_group(status: str | None) -> str:
     if status in FAILED:
         return "failed"
     return "running"
-
-
-def task_status(runs: Iterable[Mapping[str, Any]]) -> str:
-    """A task's status from its own runs, by the server's rule: any failure wins (one
-    kind of failure names it, mixed ones read "failed"); else active, initializing,
-    pending; completed when every run completed; pending without runs."""
-    statuses = [r.get("status") or "pending" for r in runs]
-    failures = [s for s in statuses if s in FAILED]
-    if failures:
-        return failures[0] if len(set(failures)) == 1 else "failed"
-    for status in ("active", "initializing", "pending"):
-        if status in statuses:
-            return status
-    return "completed" if statuses else "pending"
 
 
 def clean_description(text: str | None) -> str:
