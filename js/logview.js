@@ -6,6 +6,8 @@
 // shows every line. A view appends the new lines to its DOM without redrawing the rest.
 // Every line is written with textContent.
 
+import { localTime, splitStamp } from "./lib/format.js";
+
 const stores = new Map();
 
 // The log store of a model: { epoch, rows: [[level, text]...], counts, listeners }.
@@ -85,8 +87,17 @@ export function createLogView(model, store, filters, onCount) {
       badge.textContent = "error line";
       line.append(badge);
     }
+    const { stamp, rest } = splitStamp(row[1]);
+    if (stamp) {  // the server's ISO time, read as a local time; the exact one on hover
+      const time = document.createElement("time");
+      time.className = "lp-log-time";
+      time.dateTime = stamp;
+      time.title = stamp;
+      time.textContent = localTime(stamp, { seconds: true });
+      line.append(time, " ");
+    }
     const text = document.createElement("span");
-    text.textContent = row[1] === "" ? "\u00a0" : row[1];
+    text.textContent = rest === "" && !stamp ? "\u00a0" : rest;
     line.append(text);
     return line;
   }

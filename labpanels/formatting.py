@@ -5,6 +5,8 @@ The panels' views use the same rules from ``js/lib/format.js`` (``formatNumber``
 
 >>> plural(1, "row"), plural(100004, "file"), plural(2, "query", "queries")
 ('1 row', '100,004 files', '2 queries')
+>>> subject("organization", [7]), subject("organization", [7, 9])
+('organization 7 is', 'organizations 7, 9 are')
 >>> number(100004), number(0.333333333), number(2.50)
 ('100,004', '0.333333', '2.5')
 """
@@ -15,7 +17,7 @@ import math
 import re
 from datetime import datetime, timezone
 
-__all__ = ["number", "plural", "local_time", "size", "readable_log_line"]
+__all__ = ["number", "plural", "subject", "local_time", "size", "readable_log_line"]
 
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s*")
 
@@ -46,6 +48,15 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     """``count`` and the word in the right form: ``1 row``, ``2 rows``, ``100,004 files``
     (``many``: the plural when it is not the word with an ``s``)."""
     return f"{number(count)} {word if count == 1 else (many or word + 's')}"
+
+
+def subject(word: str, items: list | tuple, many: str | None = None) -> str:
+    """Named things as the subject of a sentence, verb agreeing: ``organization 7 is``,
+    ``organizations 7, 9 are`` (``many``: the plural when it is not the word with an ``s``)."""
+    names = ", ".join(str(i) for i in items)
+    if len(items) == 1:
+        return f"{word} {names} is"
+    return f"{many or word + 's'} {names} are"
 
 
 def local_time(value: str | datetime | None, *, seconds: bool = False) -> str:

@@ -301,8 +301,8 @@ def test_download_files_with_progress_to_100_and_verified_bytes(picker, emulator
     for rel in ("sub-050/ses-05/trace-003.csv", "sub-001/ses-01/trace-042.csv"):
         expected = emulator_bytes(emulator, 204, 1, f"files/primary/{rel}")
         assert sha((out / rel).read_bytes()) == sha(expected)
-    assert picker.message == "Downloaded 105 file(s)" and picker.download_percent == 100
-    assert picker.progress_text.startswith("Done: 105 file(s)")
+    assert picker.message == "Downloaded 105 files" and picker.download_percent == 100
+    assert picker.progress_text.startswith("Done: 105 files")
 
 
 def test_download_default_folder_and_zip(picker, emulator, tmp_path, monkeypatch):

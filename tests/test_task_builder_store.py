@@ -103,7 +103,7 @@ def test_the_all_types_form_checks_each_field_and_sends_what_it_shows(v6, sessio
     assert builder.argument_values["tags"] == ["a", "b"]
     builder.set_value("arg:reference_organization", 999999)
     assert builder.field_errors["arg:reference_organization"].startswith(
-        "Organization(s) 999999 are not in PhY-research; its organizations:")
+        "Organization 999999 is not in PhY-research; its organizations:")
     mine = session.organization["id"]
     builder.set_value("arg:reference_organization", str(mine))  # a select sends text
     others = sorted(o["id"] for o in session.organizations() if o["id"] != mine)

@@ -61,17 +61,25 @@ export function relativeTime(value, now = Date.now()) {
 // when empty; the text itself when it is not a date. `locale` and `timeZone` are for
 // tests and for hosts that want a fixed one.
 const timeFormats = new Map();
-export function localTime(value, { locale = undefined, timeZone = undefined } = {}) {
+export function localTime(value, { locale = undefined, timeZone = undefined, seconds = false } = {}) {
   if (value === null || value === undefined || value === "") return "";
   const t = parseTime(value);
   if (Number.isNaN(t)) return String(value);
-  const key = `${locale || ""}|${timeZone || ""}`;
+  const key = `${locale || ""}|${timeZone || ""}|${seconds}`;
   let format = timeFormats.get(key);
   if (!format) {
-    format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone });
+    format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: seconds ? "medium" : "short", timeZone });
     timeFormats.set(key, format);
   }
   return format.format(new Date(t));
+}
+
+// A log line split at its leading ISO timestamp: { stamp, rest } ("" stamp when the
+// line does not start with one), so a view can show the time as a local time.
+const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s*/;
+export function splitStamp(line) {
+  const match = STAMP.exec(String(line));
+  return match ? { stamp: match[1], rest: String(line).slice(match[0].length) } : { stamp: "", rest: String(line) };
 }
 
 // A status word as a CSS class suffix: "killed by user" -> "killed-by-user",

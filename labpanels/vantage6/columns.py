@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LabpanelsError
+from ..formatting import subject
 from . import encryption
 from .errors import TaskValidationError
 
@@ -80,7 +81,7 @@ def read_columns(
     outside = [o for o in wanted if o not in members]
     if outside:
         raise TaskValidationError(
-            f"organization(s) {', '.join(map(str, outside))} are not part of collaboration "
+            f"{subject('organization', outside)} not part of collaboration "
             f"{collab['name']}; its organizations are: "
             + ", ".join(f"{i} ({o['name']})" for i, o in sorted(members.items())))
     encrypted = bool(collab.get("encrypted"))

@@ -36,6 +36,7 @@ from ..errors import (
     NotFound,
     PermissionDenied,
 )
+from ..formatting import subject
 from ..http import HttpClient
 from ..paging import iter_vantage6
 from ..state import SessionState
@@ -1136,7 +1137,7 @@ class Vantage6Session(SessionState):
                 if outside:
                     names = {o["id"]: o.get("name") for o in collab["organizations"]}
                     raise TaskValidationError(
-                        f"organization(s) {', '.join(map(str, outside))} are not part of "
+                        f"{subject('organization', outside)} not part of "
                         f"collaboration {collab['name']}; its organizations are: "
                         + ", ".join(f"{i} ({names[i]})" for i in sorted(members)))
         return payload
@@ -1169,7 +1170,7 @@ class Vantage6Session(SessionState):
         if outside:
             where = f"study {study}" if study is not None else f"collaboration {collab['name']}"
             raise TaskValidationError(
-                f"organization(s) {', '.join(map(str, outside))} are not part of {where}; "
+                f"{subject('organization', outside)} not part of {where}; "
                 f"its organizations are: " + ", ".join(
                     f"{i} ({members[i]['name']})" for i in sorted(allowed) if i in members))
         nodeless = [o for o in organizations if o not in nodes]

@@ -24,6 +24,8 @@ from typing import Any
 
 from traitlets import Bool, Dict, Float, HasTraits, Int, List, Unicode
 
+from ..formatting import number, plural
+from ..formatting import size as _size
 from ..pennsieve.download import DownloadCancelled
 from ..pennsieve.session import Page, PennsieveSession
 from .assets import asset
@@ -75,17 +77,11 @@ def dataset_row(dataset: Mapping[str, Any]) -> dict:
 
 
 def _bytes(value: float | None) -> str:
-    if value is None:
-        return "?"
-    units = ["B", "kB", "MB", "GB", "TB"]
-    size, unit = float(value), 0
-    while size >= 1000 and unit < len(units) - 1:
-        size, unit = size / 1000, unit + 1
-    return f"{int(size)} B" if unit == 0 else f"{size:.1f} {units[unit]}"
+    return "?" if value is None else _size(value)
 
 
-def _count(value: Any) -> str:
-    return f"{value:,}" if isinstance(value, int) else "?"
+def _files(value: Any) -> str:
+    return plural(value, "file") if isinstance(value, int) else "? files"
 
 
 class FileTree(HasTraits):
@@ -580,7 +576,8 @@ class DatasetPicker(PortalPicker, Panel):
         self.download_state = "done"
         where = saved[0].parent if len(saved) == 1 else target
         self.progress_text = (
-            f"Done: {len(saved)} file(s), {_bytes(sum(p.stat().st_size for p in saved))} in {where}"
+            f"Done: {plural(len(saved), 'file')}, "
+            f"{_bytes(sum(p.stat().st_size for p in saved))} in {where}"
         )
         return saved
 
@@ -607,7 +604,7 @@ class DatasetPicker(PortalPicker, Panel):
             try:
                 with self.reporting():
                     saved = self.download(None, zipped)
-                    self.show_message(f"Downloaded {len(saved)} file(s)", "ok")
+                    self.show_message(f"Downloaded {plural(len(saved), 'file')}", "ok")
             finally:
                 if self.download_state == "running":
                     self.download_state = "failed"
@@ -641,7 +638,7 @@ class DatasetPicker(PortalPicker, Panel):
         current = info.get("current") or ""
         self.progress_text = (
             f"{_bytes(info.get('bytes_done', 0))} of {_bytes(total)} · "
-            f"{info.get('files_done', 0)} of {info.get('files_total', '?')} files"
+            f"{number(info.get('files_done') or 0)} of {_files(info.get('files_total'))}"
             + (f" · {current}" if current else "")
         )
 
@@ -682,7 +679,7 @@ def _details(dto: Mapping[str, Any]) -> dict:
     owner = " ".join(str(dto.get(k) or "") for k in ("ownerFirstName", "ownerLastName"))
     facts = [
         f"Dataset {dto.get('id')} · version {dto.get('version')} · published "
-        f"{published or '?'} · {_count(dto.get('fileCount'))} files · {_bytes(dto.get('size'))}",
+        f"{published or '?'} · {_files(dto.get('fileCount'))} · {_bytes(dto.get('size'))}",
         f"DOI: {dto.get('doi') or '—'} · License: {dto.get('license') or '—'}",
         f"Organization: {dto.get('organizationName') or '—'} · Contact: {owner.strip() or '—'}",
         f"Tags: {', '.join(str(t) for t in dto.get('tags') or []) or '—'}",

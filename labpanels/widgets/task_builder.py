@@ -32,6 +32,7 @@ from typing import Any
 from traitlets import Bool, Dict, Int, List, Unicode
 
 from ..errors import LabpanelsError, NetworkError
+from ..formatting import subject
 from ..vantage6 import catalogue
 from ..vantage6.errors import TaskOutcomeUnknown
 from .assets import asset
@@ -474,7 +475,7 @@ class TaskBuilder(Panel):
             known = {o["id"] for o in scope}
             outside = [o for o in items if o not in known]
             if outside:
-                raise ValueError(f"organization(s) {', '.join(map(str, outside))} are not in "
+                raise ValueError(f"{subject('organization', outside)} not in "
                                  f"{self._scope_name()}; its organizations: "
                                  + ", ".join(f"{o['id']} ({o['name']})" for o in scope))
 
@@ -487,7 +488,7 @@ class TaskBuilder(Panel):
             outside = [o for o in organizations if o not in known]
             if outside:
                 where = (self._scope_name() if self.study is not None else collab["name"])
-                raise ValueError(f"organization(s) {', '.join(map(str, outside))} are not in "
+                raise ValueError(f"{subject('organization', outside)} not in "
                                  f"{where}")
             nodeless = [known[o]["name"] for o in organizations
                         if known[o]["status"] == "no node"]
@@ -707,7 +708,7 @@ class TaskBuilder(Panel):
             if outside:
                 where = ("the current collaboration" if self.study is None
                          else self._scope_name())
-                raise ValueError(f"organization(s) {', '.join(map(str, outside))} are not in "
+                raise ValueError(f"{subject('organization', outside)} not in "
                                  f"{where}")
             self.organizations = wanted
         if databases is not None:

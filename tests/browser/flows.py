@@ -120,7 +120,7 @@ def sparc_flow(page, save_to: str) -> None:
         expect(row).to_have_attribute("aria-checked", "true")
     picker.get_by_label("Save to").fill(save_to)
     picker.get_by_role("button", name="Download").click()
-    expect(picker.locator(".lp-sp-progress-text")).to_contain_text("Done: 2 file(s)",
+    expect(picker.locator(".lp-sp-progress-text")).to_contain_text("Done: 2 files",
                                                                    timeout=60_000)
 
 

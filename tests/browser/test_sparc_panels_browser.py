@@ -94,7 +94,7 @@ def test_picker_finds_opens_deep_folder_and_downloads(notebook, emulator, tmp_pa
     panel.get_by_label("Save to").fill(str(tmp_path / "out"))
     panel.get_by_role("button", name="Download").click()
     nb.wait_kernel("print(picker.download_state)", "done", timeout=60)
-    expect(panel.locator(".lp-sp-progress-text")).to_contain_text("Done: 2 file(s)")
+    expect(panel.locator(".lp-sp-progress-text")).to_contain_text("Done: 2 files")
     assert float(nb.kernel("print(picker.download_percent)")) == 100.0
     listed = json.loads(nb.kernel("import json; print(json.dumps({r['path']: r['size'] "
                                   "for r in picker.selected}))"))
@@ -159,6 +159,12 @@ def test_sleeper_job_progress_outputs_and_logs(notebook, emulator, tmp_path, fai
         assert nb.kernel("print(type(viewer.outputs['output_2']).__name__)") == "int"
         expect(panel.locator(".lp-grid-row", has_text="output_2").first).to_be_visible()
         expect(panel.get_by_text("[PROGRESS]", exact=False).first).to_be_visible()
+        # the log's leading ISO stamps read as local times; the exact one stays on hover
+        stamp = panel.locator("time.lp-log-time").first
+        expect(stamp).to_be_visible()
+        exact = stamp.get_attribute("datetime")
+        assert "T" in exact and stamp.get_attribute("title") == exact
+        assert "T" not in stamp.inner_text() and stamp.inner_text().count(":") == 2
         nb.screenshot("osparc-job", panel)
     nb.save()
     assert secret not in json.dumps(nb.saved_json())

@@ -23,6 +23,7 @@ from labpanels.demo.algorithms.tools import (
     require_numeric,
     to_json_number,
 )
+from labpanels.formatting import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -133,7 +134,7 @@ def central_profile(
     task = client.task.create(
         input_={"method": "partial_profile", "args": [], "kwargs": kwargs},
         organizations=ids, name="partial_profile",
-        description=f"Profile of '{column}' at {len(ids)} organization(s)")
+        description=f"Profile of '{column}' at {plural(len(ids), 'organization')}")
     parts = list(client.wait_for_results(task["id"]))
     rows = []
     for org_id, part in zip(ids, parts, strict=True):

@@ -24,6 +24,8 @@ import difflib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from labpanels.formatting import plural
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -199,6 +201,6 @@ def run_partials(
         input_={"method": method, "args": [], "kwargs": kwargs},
         organizations=ids,
         name=method,
-        description=description or f"{method} at {len(ids)} organization(s)",
+        description=description or f"{method} at {plural(len(ids), 'organization')}",
     )
     return list(client.wait_for_results(task["id"]))
