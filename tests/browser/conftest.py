@@ -21,6 +21,15 @@ _REPORTS = pytest.StashKey[dict]()
 expect.set_options(timeout=15_000)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``-n``), every browser test runs on one worker: one JupyterLab
+    and one Chromium serve them all, as in a run without workers."""
+    here = str(config.rootpath / "tests" / "browser")
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item, so that fixtures know whether the test failed."""
