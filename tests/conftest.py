@@ -7,6 +7,14 @@ import pytest
 from labpanels.demo.platform import Platform
 
 
+def pytest_collection_finish(session):
+    """Build the side environments the collected tests need while the first tests run
+    (under pytest-xdist every worker asks; the file lock builds each once)."""
+    from tests.side_envs import build_in_background
+
+    build_in_background(session.items)
+
+
 @pytest.fixture(scope="session")
 def platform():
     """The workshop scenario on the real vantage6-server 4.15.2 with simulated nodes."""

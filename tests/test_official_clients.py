@@ -18,10 +18,9 @@ import pytest
 
 from labpanels.demo.venvs import ensure_venv
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
+from tests.side_envs import OSPARC_REQUIREMENTS, SPARC_REQUIREMENTS
 
 HERE = Path(__file__).parent / "official_clients"
-OSPARC_REQUIREMENTS = ["osparc==0.8.5"]
-SPARC_REQUIREMENTS = ["sparc-client==0.4.1"]
 SCRIPT_TIMEOUT = 180
 
 

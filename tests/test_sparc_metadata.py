@@ -19,7 +19,8 @@ from labpanels.pennsieve.citation import apa, bibtex, bibtex_key, csl_from_datas
 from labpanels.pennsieve.metadata import FACETS, MetadataSearch, facet_query
 from labpanels.sparc import SparcClient
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
-from tests.test_official_clients import SPARC_REQUIREMENTS, run_script
+from tests.side_envs import SPARC_REQUIREMENTS
+from tests.test_official_clients import run_script
 
 INDEX = "/elastic/v1/SPARC_Algolia_pr/_search"
 RAT, MOUSE = "Rattus norvegicus", "Mus musculus"

@@ -256,7 +256,7 @@ def test_the_column_picker_shows_each_nodes_columns_and_who_did_not_answer(v6, p
         builder.join(60)  # the columns were wanted: asked again for the study
         assert builder.columns_note == "Columns from 3 of 3 nodes"
         hermes = v6["organizations"]["HERMES_organization"]["id"]
-        with pytest.raises(ValueError, match="are not in study GHT-online-subset"):
+        with pytest.raises(ValueError, match="is not in study GHT-online-subset"):
             builder.set(organizations=[hermes])
         # the central function asks the study's organizations (not offline HERMES)
         builder.set(kwargs={"column_name": "age", "organizations": study["organizations"]})

@@ -18,7 +18,8 @@ import pytest
 from labpanels.demo.emulator.seed_scaffolds import DATA
 from labpanels.demo.venvs import ensure_venv
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
-from tests.test_official_clients import SPARC_REQUIREMENTS, run_script
+from tests.side_envs import SPARC_REQUIREMENTS
+from tests.test_official_clients import run_script
 from tests.zinc_files import mesh_stats
 
 pytest.importorskip("cmlibs.zinc", reason="labpanels' Zinc helper needs pip install "

@@ -17,7 +17,7 @@ from ..http import HttpClient
 from . import processes
 from .scenario import WORKSHOP, Scenario, learner_users
 from .seed import Seeded, load_state, save_state, seed
-from .v6server import SERVER_VERSION, V6Server
+from .v6server import SERVER_VERSION, V6Server, server_python
 from .v6store import V6Store
 
 __all__ = ["Platform"]
@@ -26,12 +26,13 @@ __all__ = ["Platform"]
 class _Background:
     """One call on a thread of its own; :meth:`result` waits and re-raises its error."""
 
-    def __init__(self, call: Any) -> None:
+    def __init__(self, call: Any, what: str) -> None:
         import threading
 
+        self._what = what
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(call,), daemon=True,
-                                        name="labpanels-platform-store")
+                                        name="labpanels-platform-start")
         self._thread.start()
 
     def _run(self, call: Any) -> None:
@@ -40,10 +41,10 @@ class _Background:
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
 
-    def result(self, timeout: float) -> None:
+    def result(self, timeout: float | None) -> None:
         self._thread.join(timeout)
         if self._thread.is_alive():
-            raise TimeoutError(f"the algorithm store not ready within {timeout:g} s")
+            raise TimeoutError(f"{self._what} not ready within {timeout:g} s")
         if self._error is not None:
             raise self._error
 
@@ -105,7 +106,10 @@ class Platform:
             if not self.server.port:
                 self.server.port = processes.free_port(self.server.host)
             self.store.server_api_url = self.server.api_url
+            # the first start builds the server's and the store's environments at once
+            environment = _Background(server_python, "the vantage6 server's environment")
             self.store.launch()  # it loads while the server starts and is seeded
+            environment.result(None)
             self.server.start(timeout)
             if fresh:
                 self.seeded = seed(self.server.api_url, self.scenario, self.folder,
@@ -115,7 +119,7 @@ class Platform:
                 self.seeded = load_state(state)
             # the store is readied and filled while the nodes start
             publishing = _Background(lambda: (self.store.wait_ready(timeout),
-                                              self._publish()))
+                                              self._publish()), "the algorithm store")
             for spec in self.seeded.nodes:
                 if spec.start:
                     self.start_node(spec.id)
