@@ -7,6 +7,16 @@ import pytest
 from labpanels.demo.platform import Platform
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``-n``, ``--dist loadgroup``) a module's tests run on one worker,
+    so that its module-scoped fixtures (a built wheel, a side environment's client) are
+    made once; ``tests/browser/conftest.py`` groups the session's JupyterLab users."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
 def pytest_collection_finish(session):
     """Build the side environments the collected tests need while the first tests run
     (under pytest-xdist every worker asks; the file lock builds each once)."""
@@ -18,7 +28,7 @@ def pytest_collection_finish(session):
 @pytest.fixture(scope="session")
 def platform():
     """The workshop scenario on the real vantage6-server 4.15.2 with simulated nodes."""
-    with Platform(node_poll_interval=5, sparc=False) as running:
+    with Platform(node_poll_interval=5, sparc=False, key_bits=2048) as running:
         yield running
 
 

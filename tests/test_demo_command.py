@@ -62,8 +62,10 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_demo_ready_line_then_clean_stop(tmp_path, sig):
+def test_demo_ready_line_then_clean_stop(tmp_path):
+    # SIGTERM, as a service manager stops it (Ctrl-C: test_demo_connections, where a
+    # second demo runs beside it, and the JupyterLab test below)
+    sig = signal.SIGTERM
     info_file = tmp_path / "info.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "labpanels.cli", "demo", "--no-lab", "--info", str(info_file)],
@@ -120,11 +122,13 @@ def test_folder_keeps_the_platform_between_starts(tmp_path):
         with platform.root_http() as root:
             return {o["name"] for o in root.get("organization", params={"per_page": 100})["data"]}
 
-    with Platform(tmp_path / "demo", node_poll_interval=5, sparc=False) as first:
+    with Platform(tmp_path / "demo", node_poll_interval=5, sparc=False,
+                  key_bits=2048) as first:
         with first.root_http() as root:
             root.post("organization", json={"name": "Marker-org", "country": "Nowhere"})
         collab_id = first.info["vantage6"]["collaborations"]["PhY-research"]["id"]
-    with Platform(tmp_path / "demo", node_poll_interval=5, sparc=False) as second:
+    with Platform(tmp_path / "demo", node_poll_interval=5, sparc=False,
+                  key_bits=2048) as second:
         v6 = second.info["vantage6"]
         assert "Marker-org" in org_names(second)
         assert v6["collaborations"]["PhY-research"]["id"] == collab_id
@@ -137,7 +141,8 @@ def test_folder_keeps_the_platform_between_starts(tmp_path):
         listed = requests.get(f"{v6['store_url']}/algorithm", timeout=5).json()["data"]
         assert sorted(a["name"] for a in listed) == [
             "Average", "Column profile (all argument types)", "Summary"]
-    with Platform(tmp_path / "demo", reset=True, node_poll_interval=5, sparc=False) as fresh:
+    with Platform(tmp_path / "demo", reset=True, node_poll_interval=5, sparc=False,
+                  key_bits=2048) as fresh:
         assert "Marker-org" not in org_names(fresh)
         assert "CANTABRIA_organization" in org_names(fresh)
 

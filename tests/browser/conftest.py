@@ -22,12 +22,11 @@ expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``-n``), every browser test runs on one worker: one JupyterLab
-    and one Chromium serve them all, as in a run without workers."""
-    here = str(config.rootpath / "tests" / "browser")
+    """Under pytest-xdist (``-n``), the tests that use the session's JupyterLab run on one
+    worker: one JupyterLab and one Chromium serve them all, as in a run without workers."""
     for item in items:
-        if str(item.path).startswith(here):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        if "jupyterlab" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("jupyterlab"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
