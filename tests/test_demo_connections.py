@@ -165,8 +165,25 @@ def _lookup(connection_file: str | None) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.fixture
+def demos_apart(tmp_path, monkeypatch) -> Path:
+    """A labpanels cache of this test's own, so that no other demo (another test's, on
+    another pytest-xdist worker) is found running; its side environments are the usual
+    ones, built once."""
+    from labpanels.demo.venvs import cache_dir
+
+    shared = cache_dir() / "venvs"
+    shared.mkdir(parents=True, exist_ok=True)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "venvs").symlink_to(shared, target_is_directory=True)
+    monkeypatch.setenv("LABPANELS_CACHE", str(cache))
+    return cache
+
+
 @pytest.mark.platform
-def test_two_demos_at_once_each_notebook_finds_its_own_and_ctrl_c_stops_one(tmp_path):
+def test_two_demos_at_once_each_notebook_finds_its_own_and_ctrl_c_stops_one(tmp_path,
+                                                                            demos_apart):
     shared_info = tmp_path / "info.json"  # both write it: the one stopped first must not
     demos = []                            # delete what the other wrote
     infos: list[dict] = []

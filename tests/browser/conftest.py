@@ -21,14 +21,6 @@ _REPORTS = pytest.StashKey[dict]()
 expect.set_options(timeout=15_000)
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``-n``), the tests that use the session's JupyterLab run on one
-    worker: one JupyterLab and one Chromium serve them all, as in a run without workers."""
-    for item in items:
-        if "jupyterlab" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("jupyterlab"))
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item, so that fixtures know whether the test failed."""
