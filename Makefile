@@ -42,12 +42,12 @@ hub: $(VENV)/.hub-installed js
 	$(VENV)/bin/labpanels hub --learners $(LEARNERS)
 
 # the suite's tests mostly wait (servers, nodes, kernels, a browser): workers overlap the
-# waits; a module's tests, and those using the one JupyterLab, stay on one worker each
+# waits; a module's tests stay on one worker, so its module fixtures are made once
 TEST_WORKERS ?= 3
 test: $(VENV)/.test-installed js
 	$(VENV)/bin/ruff check labpanels tests benchmarks hatch_build.py
 	$(NPM) --prefix js test
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check labpanels tests benchmarks hatch_build.py

@@ -215,7 +215,7 @@ def test_server_loss_is_shown_in_the_panels(live):
     if not dash.progress.finished:
         assert dash.progress.note == UNREACHABLE
     # the session's worker probes the (running) server and finds it back
-    until(lambda: live.server_reachable, what="server reachable again")
+    until(lambda: live.server_reachable, 60, "server reachable again")  # a bound, not a speed
     assert _message(dash.builder)[0] == "The server answers again."
     live.wait(task)
     dash.close()

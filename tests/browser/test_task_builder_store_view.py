@@ -13,6 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.builder_state import builder_kwargs_equal
 from tests.browser.test_a11y_contrast import THEME, _measure
 
 pytestmark = [pytest.mark.browser, pytest.mark.platform]
@@ -135,7 +136,7 @@ def test_all_types_form_summary_submit_and_repeat(notebook, v6):
     options_field.fill('{"min_count": 1}')
     expect(options_row.locator(".lp-tb-error")).to_be_hidden()
     sent = {"column": "age", "bins": 10, "thresholds": [65], "options": {"min_count": 1}}
-    nb.wait_kernel("print(dash.builder.kwargs() == " + repr(sent) + ")", "True")
+    nb.wait_kernel(builder_kwargs_equal(sent), "True")
     expect(builder.locator(".lp-tb-code")).to_contain_text("'options': {'min_count': 1}")
     builder.locator(".lp-tb-header").scroll_into_view_if_needed()
     nb.screenshot("task-builder-store")  # the top of the form: picker, function, where
@@ -212,7 +213,7 @@ def test_all_types_form_summary_submit_and_repeat(notebook, v6):
     tasks.get_by_role("button", name="Repeat").click()
     expect(tabs.get_by_role("tab", name="New task", exact=True)).to_have_attribute(
         "aria-selected", "true", timeout=30_000)
-    nb.wait_kernel("print(dash.builder.kwargs() == " + repr(sent) + ")", "True")
+    nb.wait_kernel(builder_kwargs_equal(sent), "True")
     expect(column).to_have_value("age")
     expect(options_row).to_be_visible()  # its switch on: the options were sent
     expect(options_field).to_have_value('{"min_count": 1}')

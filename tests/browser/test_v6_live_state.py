@@ -13,6 +13,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.builder_state import BUILDER_KWARGS
+
 pytestmark = [pytest.mark.browser]
 
 FIRST, SECOND = "PhY24-rs1", "GHT-rs1"
@@ -76,7 +78,7 @@ def _submit_partial_average(nb, column: str) -> int:
     field = _column_field(nb, builder, "column_name")
     field.fill(column)
     field.press("Tab")
-    nb.wait_kernel("print(dash.builder.kwargs())", {"column_name": column})
+    nb.wait_kernel(BUILDER_KWARGS, {"column_name": column})
     before = nb.kernel("print((session.last_task or {}).get('id'))")
     builder.get_by_role("button", name="Review").click()  # the summary step, then Submit
     builder.get_by_role("button", name="Submit").click()

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from labpanels.demo.data import load_csv
 from labpanels.demo.scenario import WORKSHOP
+from tests.browser.builder_state import BUILDER_KWARGS
 from tests.browser.harness import markdown
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -147,7 +148,7 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     column = _column_field(builder, "column_name")
     column.fill("age")
     column.press("Tab")
-    nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'age'}")
+    nb.wait_kernel(BUILDER_KWARGS, "{'column_name': 'age'}")
     expect(builder.locator("textarea, pre, code").last).to_contain_text(
         re.compile(r"'column_name': 'age'"))
     shot("task-builder", builder)
@@ -170,7 +171,7 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     # central_average: one organization runs it and asks the others for their partials
     _tab(nb, "New task")
     _function(nb, builder, "central_average")
-    nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'age'}")  # kept
+    nb.wait_kernel(BUILDER_KWARGS, "{'column_name': 'age'}")  # kept
     central = _submit(nb, builder)
     nb.wait_kernel(f"print(session.task({central})['status'])", "completed", timeout=60)
     _tab(nb, "Results")
@@ -181,7 +182,7 @@ def test_dashboard_clicked_through(notebook, platform, v6, tmp_path, source):
     _function(nb, builder, "partial_average")
     column.fill("sex")
     column.press("Tab")
-    nb.wait_kernel("print(dash.builder.kwargs())", "{'column_name': 'sex'}")
+    nb.wait_kernel(BUILDER_KWARGS, "{'column_name': 'sex'}")
     _submit(nb, builder)
     nb.wait_kernel("print(session.task(session.last_task['id'])['status'])", "failed",
                    timeout=60)
