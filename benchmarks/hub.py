@@ -37,6 +37,7 @@ import collections
 import contextlib
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -249,7 +250,34 @@ class Kernel:
         self.session = uuid.uuid4().hex
         ws_url = base.replace("http://", "ws://") + f"/kernels/{self.id}/channels"
         self.ws = websocket.create_connection(
-            ws_url, header=[f"Authorization: token {info['api_token']}"], timeout=600)
+            ws_url, header=[f"Authorization: token {info['api_token']}"],
+            enable_multithread=True)
+        # a reader of its own: it answers the server's pings while the benchmark waits
+        # elsewhere (an unread socket is closed after the ping timeout) and sorts the
+        # messages by the request they answer
+        self._inbox: dict[str, queue.Queue] = {}
+        self._inbox_lock = threading.Lock()
+        self._closed: str | None = None
+        threading.Thread(target=self._read, daemon=True, name=f"ws-{learner}").start()
+
+    def _queue(self, msg_id: str) -> queue.Queue:
+        with self._inbox_lock:
+            return self._inbox.setdefault(msg_id, queue.Queue())
+
+    def _read(self) -> None:
+        while True:
+            try:
+                raw = self.ws.recv()
+            except Exception as exc:  # noqa: BLE001 - reported by collect()
+                self._closed = f"{type(exc).__name__}: {exc}"
+                return
+            if not raw:
+                self._closed = "closed by the server"
+                return
+            msg = json.loads(raw)
+            parent = (msg.get("parent_header") or {}).get("msg_id")
+            if parent:
+                self._queue(parent).put(msg)
 
     def send(self, code: str) -> str:
         msg_id = uuid.uuid4().hex
@@ -265,12 +293,17 @@ class Kernel:
     def collect(self, msg_id: str, deadline: float) -> str:
         """The cell's printed output once it finished; RuntimeError on an exception."""
         out, replied, idle, error = [], False, False, None
+        inbox = self._queue(msg_id)
         while not (replied and idle):
-            self.ws.settimeout(max(1.0, deadline - time.monotonic()))
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.learner}: the cell did not finish in time")
-            msg = json.loads(self.ws.recv())
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            try:
+                msg = inbox.get(timeout=1.0)
+            except queue.Empty:
+                if self._closed:
+                    raise ConnectionError(
+                        f"{self.learner}: the kernel's websocket ended: {self._closed}"
+                    ) from None
                 continue
             kind = msg["header"]["msg_type"]
             if kind == "stream":
@@ -281,6 +314,8 @@ class Kernel:
                 replied = True
             elif kind == "status" and msg["content"]["execution_state"] == "idle":
                 idle = True
+        with self._inbox_lock:
+            self._inbox.pop(msg_id, None)
         if error:
             raise RuntimeError(f"{self.learner}: {_ANSI.sub('', error)}")
         return "".join(out)

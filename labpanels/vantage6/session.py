@@ -685,6 +685,9 @@ class Vantage6Session(SessionState):
         if isinstance(ref, Mapping):
             return dict(ref) if "encrypted" in ref else self._collaboration(ref["id"])
         if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            current = self.collaboration
+            if current and current.get("id") == int(ref) and "encrypted" in current:
+                return dict(current)  # the chosen one, as read when it was chosen
             try:
                 return self._get(f"collaboration/{int(ref)}", include="organizations")
             except NotFound:
