@@ -248,31 +248,48 @@ class Kernel:
         self.id = answer.json()["id"]
         self.learner = learner
         self.session = uuid.uuid4().hex
-        ws_url = base.replace("http://", "ws://") + f"/kernels/{self.id}/channels"
-        self.ws = websocket.create_connection(
-            ws_url, header=[f"Authorization: token {info['api_token']}"],
-            enable_multithread=True)
-        # a reader of its own: it answers the server's pings while the benchmark waits
-        # elsewhere (an unread socket is closed after the ping timeout) and sorts the
-        # messages by the request they answer
+        # with session_id, a websocket that drops is opened again on the same session and
+        # the server replays what it kept meanwhile
+        self._url = (base.replace("http://", "ws://") + f"/kernels/{self.id}/channels"
+                     f"?session_id={self.session}")
+        self._token = info["api_token"]
         self._inbox: dict[str, queue.Queue] = {}
         self._inbox_lock = threading.Lock()
-        self._closed: str | None = None
-        threading.Thread(target=self._read, daemon=True, name=f"ws-{learner}").start()
+        self._ws_lock = threading.Lock()
+        self.ws = None
+        self.drops: list[str] = []  # why each dropped socket ended
+        self._connect()
+
+    def _connect(self) -> None:
+        """A websocket to the kernel, with a reader of its own: it answers the server's
+        pings while the benchmark waits elsewhere and sorts the messages by the request
+        they answer."""
+        with self._ws_lock:
+            if self.ws is not None and self.ws.connected:
+                return
+            self.ws = websocket.create_connection(
+                self._url, header=[f"Authorization: token {self._token}"],
+                enable_multithread=True, timeout=None)
+            threading.Thread(target=self._read, args=(self.ws,), daemon=True,
+                             name=f"ws-{self.learner}").start()
 
     def _queue(self, msg_id: str) -> queue.Queue:
         with self._inbox_lock:
             return self._inbox.setdefault(msg_id, queue.Queue())
 
-    def _read(self) -> None:
+    def _read(self, ws) -> None:
         while True:
             try:
-                raw = self.ws.recv()
-            except Exception as exc:  # noqa: BLE001 - reported by collect()
-                self._closed = f"{type(exc).__name__}: {exc}"
+                raw = ws.recv()
+            except Exception as exc:  # noqa: BLE001 - kept in drops, the socket reopened
+                self.drops.append(f"{type(exc).__name__}: {exc}")
+                with contextlib.suppress(Exception):
+                    ws.close()
                 return
             if not raw:
-                self._closed = "closed by the server"
+                self.drops.append("closed by the server")
+                with contextlib.suppress(Exception):
+                    ws.close()
                 return
             msg = json.loads(raw)
             parent = (msg.get("parent_header") or {}).get("msg_id")
@@ -281,6 +298,8 @@ class Kernel:
 
     def send(self, code: str) -> str:
         msg_id = uuid.uuid4().hex
+        self._queue(msg_id)
+        self._connect()  # again, if the last one dropped
         self.ws.send(json.dumps({
             "header": {"msg_id": msg_id, "username": "benchmark", "session": self.session,
                        "msg_type": "execute_request", "version": "5.3"},
@@ -300,10 +319,8 @@ class Kernel:
             try:
                 msg = inbox.get(timeout=1.0)
             except queue.Empty:
-                if self._closed:
-                    raise ConnectionError(
-                        f"{self.learner}: the kernel's websocket ended: {self._closed}"
-                    ) from None
+                if not self.ws.connected:
+                    self._connect()  # the server replays this session's messages
                 continue
             kind = msg["header"]["msg_type"]
             if kind == "stream":
@@ -514,6 +531,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         failure = exc
         figures["error"] = f"{type(exc).__name__}: {exc}"
     finally:
+        drops = [d for kernel in kernels for d in kernel.drops]
+        figures["websocket_drops"] = len(drops)
+        figures["websocket_drop_reasons"] = sorted(set(drops))[:5]
         for kernel in kernels:
             kernel.close()
         figures["stop_s"] = hub.stop()
@@ -565,6 +585,9 @@ def _report(f: dict[str, Any]) -> None:
         print("  idle requests per learner:")
         for kind, n in f["idle"]["kinds"][:8]:
             print(f"    {n:6.2f}  {kind}")
+    if f.get("websocket_drops"):
+        print(f"  kernel websockets reopened: {f['websocket_drops']} "
+              f"({'; '.join(f['websocket_drop_reasons'])})")
     if "error" in f:
         print(f"  STOPPED EARLY: {f['error']}")
     print(f"  stopped in {f.get('stop_s', 0):.1f} s; processes left: "
