@@ -7,6 +7,12 @@ import pytest
 from labpanels.demo.platform import Platform
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that need no local platform first (in their order): on a fresh machine they
+    run while the platform's environments are built, instead of workers waiting for them."""
+    items.sort(key=lambda item: "platform" in getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_finish(session):
     """Build the side environments the collected tests need while the first tests run
     (under pytest-xdist every worker asks; the file lock builds each once)."""

@@ -37,7 +37,7 @@ from .notebooks import DEFAULT_FOLDER, copy_notebooks
 __all__ = ["run_demo", "connection_file", "load_connection", "missing_extra", "STOP_GRACE"]
 
 #: seconds each process gets to exit after SIGTERM before it is killed
-STOP_GRACE = 1.5
+STOP_GRACE = 1.0
 
 #: what the demo needs beyond labpanels itself: (module, for what), from the ``demo`` extra
 _DEMO_MODULES = [
