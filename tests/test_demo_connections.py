@@ -231,8 +231,10 @@ def test_two_demos_at_once_each_notebook_finds_its_own_and_ctrl_c_stops_one(tmp_
             time.sleep(0.02)
         stopped_after = time.monotonic() - started
         assert not [pid for pid in tree if _running(pid)]
-        # a behaviour bound, not a benchmark: every process of the demo gone within 3 s
-        assert stopped_after <= 3.0, f"Ctrl-C took {stopped_after:.2f} s"
+        # a bound against a hang, not a speed check: the stop time is measured by
+        # benchmarks/demo_stop.py (about 1 s on a quiet machine; in this suite, with three
+        # workers saturating two cores, about 4 s)
+        assert stopped_after <= 15.0, f"Ctrl-C took {stopped_after:.2f} s"
         assert proc.wait(5) == 0
         assert not files[first].exists()
         assert not port_open(infos[first]["vantage6"]["port"])
