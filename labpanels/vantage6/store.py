@@ -7,8 +7,9 @@ are paginated like the server's (``page``/``per_page``, ``links.next``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import ApiError, NetworkError
@@ -55,17 +56,23 @@ class AlgorithmStore:
     def __repr__(self) -> str:
         return f"<AlgorithmStore {self.url}>"
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    @contextlib.contextmanager
+    def _answering(self, refused: str) -> Iterator[None]:
+        """Network and API errors as the store's own (``refused``: what it refused)."""
         try:
-            return self.http.call(method, path, **kwargs)
+            yield
         except NetworkError as exc:
             raise AlgorithmStoreUnreachable(
                 f"the algorithm store {self.url} does not answer ({exc.reason})",
                 self.url) from None
         except ApiError as exc:
             raise AlgorithmStoreError(
-                f"the algorithm store {self.url} refused {method} {path}: {exc.message} "
+                f"the algorithm store {self.url} refused {refused}: {exc.message} "
                 f"({exc.status})", self.url, exc.status) from None
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        with self._answering(f"{method} {path}"):
+            return self.http.call(method, path, **kwargs)
 
     def version(self) -> str:
         """The store's version, e.g. ``"4.15.2"``."""
@@ -80,15 +87,8 @@ class AlgorithmStore:
         store's (``name``, ``image``, ``partitioning`` ...). Approved ones by default."""
         params = {k: v for k, v in filters.items() if v is not None}
         try:
-            return list(iter_vantage6(self.http, "algorithm", params))
-        except NetworkError as exc:
-            raise AlgorithmStoreUnreachable(
-                f"the algorithm store {self.url} does not answer ({exc.reason})",
-                self.url) from None
-        except ApiError as exc:
-            raise AlgorithmStoreError(
-                f"the algorithm store {self.url} refused to list its algorithms: "
-                f"{exc.message} ({exc.status})", self.url, exc.status) from None
+            with self._answering("to list its algorithms"):
+                return list(iter_vantage6(self.http, "algorithm", params))
         except (AttributeError, TypeError):
             raise AlgorithmStoreError(f"{self.url} did not answer with a list of "
                                       "algorithms", self.url) from None
