@@ -45,12 +45,12 @@ hub: $(VENV)/.hub-installed js
 # waits; a module's tests stay on one worker, so its module fixtures are made once
 TEST_WORKERS ?= 3
 test: $(VENV)/.test-installed js
-	$(VENV)/bin/ruff check labpanels tests benchmarks hatch_build.py
+	$(VENV)/bin/ruff check labpanels tests benchmarks notebooks hatch_build.py
 	$(NPM) --prefix js test
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.test-installed
-	$(VENV)/bin/ruff check labpanels tests benchmarks hatch_build.py
+	$(VENV)/bin/ruff check labpanels tests benchmarks notebooks hatch_build.py
 
 bench: $(VENV)/.test-installed js
 	$(PY) -m benchmarks

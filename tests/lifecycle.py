@@ -8,6 +8,8 @@ from collections.abc import Collection
 
 from ipywidgets.widgets import widget as widget_module
 
+from tests.waiting import until
+
 
 def observers(session) -> int:
     """Every observer registered on the session's traits (every trait, every kind)."""
@@ -33,3 +35,14 @@ def live_threads() -> set[threading.Thread]:
 def new_threads(before: Collection[threading.Thread], prefix: str = "") -> set[threading.Thread]:
     """The live threads not in ``before`` (whose name starts with ``prefix``)."""
     return {t for t in live_threads() - set(before) if t.name.startswith(prefix)}
+
+
+def until_no_new_threads(before: Collection[threading.Thread], what: str,
+                         timeout: float = 15.0) -> None:
+    """Wait until every thread started since ``before`` has ended (threads of other tests
+    that end meanwhile do not count); fail naming the ones still running."""
+    try:
+        until(lambda: not new_threads(before), timeout, what)
+    except AssertionError as exc:
+        left = sorted(t.name for t in new_threads(before))
+        raise AssertionError(f"{exc}; still running: {left}") from None

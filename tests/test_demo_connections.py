@@ -227,14 +227,15 @@ def test_two_demos_at_once_each_notebook_finds_its_own_and_ctrl_c_stops_one(tmp_
         assert len(tree) >= 11  # server, nine nodes, emulator
         started = time.monotonic()
         os.killpg(proc.pid, signal.SIGINT)
-        while any(_running(pid) for pid in tree) and time.monotonic() - started < 30:
+        gone: dict[int, float] = {}
+        while len(gone) < len(tree) and time.monotonic() - started < 30:
+            gone.update({pid: time.monotonic() - started for pid in tree
+                         if pid not in gone and not _running(pid)})
             time.sleep(0.02)
-        stopped_after = time.monotonic() - started
         assert not [pid for pid in tree if _running(pid)]
-        # a bound against a hang, not a speed check: the stop time is measured by
-        # benchmarks/demo_stop.py (about 1 s on a quiet machine; in this suite, with three
-        # workers saturating two cores, about 4 s)
-        assert stopped_after <= 15.0, f"Ctrl-C took {stopped_after:.2f} s"
+        # the goal is 3 s on Ctrl-C, here on a machine the rest of the suite keeps busy
+        slowest = sorted(gone.items(), key=lambda item: -item[1])[:3]
+        assert max(gone.values()) <= 3.0, f"Ctrl-C took {max(gone.values()):.2f} s: {slowest}"
         assert proc.wait(5) == 0
         assert not files[first].exists()
         assert not port_open(infos[first]["vantage6"]["port"])

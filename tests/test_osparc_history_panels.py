@@ -11,7 +11,13 @@ from labpanels.widgets import OsparcJobHistory, OsparcJobProgress, OsparcStudyRu
 from labpanels.widgets.osparc_history import HISTORY_COLUMNS
 from labpanels.widgets.osparc_jobs import InvalidInputs
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
-from tests.lifecycle import observers, open_widgets, thread_names
+from tests.lifecycle import (
+    live_threads,
+    new_threads,
+    observers,
+    open_widgets,
+    until_no_new_threads,
+)
 from tests.osparc_fixture import SLEEPER, osparc_fixture, pollers  # noqa: F401
 from tests.waiting import until
 
@@ -153,7 +159,7 @@ def test_closed_history_and_study_panels_leave_nothing_behind(osparc):
         panel.close()
         panel.join(5)
     until(lambda: not pollers(), what="no poller")
-    watchers, widgets, threads = observers(osparc), open_widgets(), thread_names()
+    watchers, widgets, threads = observers(osparc), open_widgets(), live_threads()
     made = make() + make()
     assert observers(osparc) > watchers and open_widgets() > widgets
     for panel in made:
@@ -163,10 +169,10 @@ def test_closed_history_and_study_panels_leave_nothing_behind(osparc):
         panel.join(5)
     assert observers(osparc) == watchers
     assert open_widgets() == widgets
-    until(lambda: thread_names() == threads, what="the panels' threads ended")
+    until_no_new_threads(threads, "the panels' threads ended")
     before = (made[0].shown_id, made[1].study_rows)
     osparc.run_study(osparc.study_list[0], {"Sleep interval": 0})  # the session moves on
     osparc.wait()
     assert (made[0].shown_id, made[1].study_rows) == before
     until(lambda: not pollers(), what="no poller")
-    assert thread_names() == threads
+    assert not new_threads(threads)

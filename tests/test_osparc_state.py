@@ -13,7 +13,14 @@ from labpanels.osparc import OsparcSession
 from labpanels.widgets import JobBuilder, OsparcJobProgress, OsparcResultViewer
 from labpanels.widgets.osparc_jobs import progress_text
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
-from tests.lifecycle import observers, open_widgets, thread_names
+from tests.lifecycle import (
+    live_threads,
+    new_threads,
+    observers,
+    open_widgets,
+    thread_names,
+    until_no_new_threads,
+)
 from tests.osparc_fixture import POLLER, SLEEPER, osparc_fixture, pollers  # noqa: F401
 from tests.waiting import until
 
@@ -172,7 +179,7 @@ def test_closed_osparc_panels_leave_no_observer_thread_or_widget(osparc, workdir
         panel.join()
         panel.close()
         panel.join(5)  # closed: its worker thread has ended too (not just been told to)
-    watchers, widgets, threads = observers(osparc), open_widgets(), thread_names()
+    watchers, widgets, threads = observers(osparc), open_widgets(), live_threads()
     made = []
     for _ in range(3):
         builder, bar, viewer = panels(osparc, workdir)
@@ -186,7 +193,7 @@ def test_closed_osparc_panels_leave_no_observer_thread_or_widget(osparc, workdir
         assert panel.followed == 0
     assert observers(osparc) == watchers
     assert open_widgets() == widgets
-    until(lambda: thread_names() == threads, what="the panels' threads ended")
+    until_no_new_threads(threads, "the panels' threads ended")
 
 
 def test_join_after_close_waits_for_the_worker_thread(osparc, workdir):
@@ -210,14 +217,14 @@ def test_closed_osparc_panels_change_nothing_when_the_session_does(osparc, workd
         panel.close()
     osparc.stop(first)
     until(lambda: not pollers(), what="the session's poller of the first job ended")
-    threads, widgets = thread_names(), open_widgets()
+    threads, widgets = live_threads(), open_widgets()
     changes: list[str] = []
     for panel in (builder, bar, viewer):
         panel.observe(lambda c: changes.append(c["name"]))
     osparc.job = {"id": "f" * 36, "state": "STARTED", "progress": 5}  # set by code
-    assert thread_names() == threads  # no poll thread starts for a closed bar
+    assert not new_threads(threads)  # no poll thread starts for a closed bar
     second = osparc.submit({"input_1": workdir / "number.txt", "input_2": 0})
     osparc.wait(second)
     until(lambda: not pollers(), what="the session's poller ended")
-    assert changes == [] and thread_names() == threads and open_widgets() == widgets
+    assert changes == [] and not new_threads(threads) and open_widgets() == widgets
     assert bar.job_id == viewer._current == first["id"] and bar.state == "STARTED"

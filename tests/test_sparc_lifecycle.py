@@ -7,7 +7,13 @@ import pytest
 from labpanels.pennsieve import PennsieveSession
 from labpanels.widgets import DatasetPicker
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
-from tests.lifecycle import observers, open_widgets, thread_names
+from tests.lifecycle import (
+    live_threads,
+    new_threads,
+    observers,
+    open_widgets,
+    until_no_new_threads,
+)
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
@@ -22,7 +28,7 @@ def pennsieve(emulator):
 
 def test_closed_pickers_leave_no_observer_thread_or_widget(pennsieve):
     DatasetPicker(pennsieve).close()  # anything created once per process exists now
-    watchers, widgets, threads = observers(pennsieve), open_widgets(), thread_names()
+    watchers, widgets, threads = observers(pennsieve), open_widgets(), live_threads()
     pickers = []
     for n in range(5):
         picker = DatasetPicker(pennsieve)
@@ -38,7 +44,7 @@ def test_closed_pickers_leave_no_observer_thread_or_widget(pennsieve):
         assert picker.followed == 0
     assert observers(pennsieve) == watchers
     assert open_widgets() == widgets
-    until(lambda: thread_names() == threads, what="the pickers' threads ended")
+    until_no_new_threads(threads, "the pickers' threads ended")
 
 
 def test_a_closed_picker_changes_nothing_when_the_session_does(pennsieve):
@@ -47,7 +53,7 @@ def test_a_closed_picker_changes_nothing_when_the_session_does(pennsieve):
     picker.select(["files/README.md"])
     shown = (picker.dataset["id"], picker.tree.path, list(picker.tree.rows))
     picker.close()
-    threads, widgets = thread_names(), open_widgets()
+    threads, widgets = live_threads(), open_widgets()
     changes: list[str] = []
     picker.observe(lambda c: changes.append(c["name"]))
     picker.tree.observe(lambda c: changes.append(f"tree.{c['name']}"))
@@ -56,7 +62,7 @@ def test_a_closed_picker_changes_nothing_when_the_session_does(pennsieve):
     pennsieve.dataset = None
     assert changes == []
     assert (picker.dataset["id"], picker.tree.path, list(picker.tree.rows)) == shown
-    assert thread_names() == threads and open_widgets() == widgets
+    assert not new_threads(threads) and open_widgets() == widgets
 
 
 def test_showing_datasets_one_after_another_does_not_pile_up_widgets(pennsieve):
@@ -74,11 +80,11 @@ def test_closing_the_picker_cancels_its_download(pennsieve, tmp_path):
     picker = DatasetPicker(pennsieve)
     picker.open_dataset(204)
     picker.select(["files/primary/sub-050/ses-05"])
-    threads = thread_names()
+    threads = live_threads()
     picker.start_download(tmp_path / "out")
     until(lambda: picker.download_progress.get("bytes_done"), what="the download started")
     picker.close()
-    until(lambda: thread_names() == threads, what="the download thread ended")
+    until_no_new_threads(threads, "the download thread ended")
     assert picker.download_state == "cancelled"
     assert not list((tmp_path / "out").rglob("*.part"))
 

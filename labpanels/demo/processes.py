@@ -67,9 +67,9 @@ def stop(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
         proc.wait(5)
 
 
-def descendants(pid: int) -> list[int]:
-    """The process ids below ``pid`` (children, their children …), read from ``/proc``;
-    empty where there is no ``/proc``."""
+def descendants(*pids: int) -> list[int]:
+    """The process ids below any of ``pids`` (children, their children …), read from
+    ``/proc`` in one pass; empty where there is no ``/proc``."""
     children: dict[int, list[int]] = {}
     proc = Path("/proc")
     if not proc.is_dir():
@@ -84,7 +84,7 @@ def descendants(pid: int) -> list[int]:
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
     found: list[int] = []
-    todo = [pid]
+    todo = list(pids)
     while todo:
         for child in children.get(todo.pop(), []):
             found.append(child)
@@ -112,16 +112,18 @@ def stop_all(procs: Sequence[subprocess.Popen | None], grace: float = 1.5) -> No
     live = [p for p in procs if p is not None and p.poll() is None]
     if not live:
         return
-    below = {pid for p in live for pid in descendants(p.pid)}  # before any of them exits
+    # one pass over /proc, before any of them exits (an orphan is no longer found below)
+    below = set(descendants(*(p.pid for p in live)))
     for p in live:
         with contextlib.suppress(OSError):
             p.terminate()
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and any(p.poll() is None for p in live):
         time.sleep(0.02)
-    for p in live:
-        if p.poll() is None:
-            below.update(descendants(p.pid))
+    late = [p for p in live if p.poll() is None]
+    if late:
+        below.update(descendants(*(p.pid for p in late)))
+        for p in late:
             with contextlib.suppress(OSError):
                 p.kill()
     for pid in below:  # what they started dies with them, now
