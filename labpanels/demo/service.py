@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import requests
 
 from . import processes
 
 __all__ = ["LocalService"]
+
+_Service = TypeVar("_Service", bound="LocalService")
+
+#: the entry both services' own Pythons run (it must not import labpanels)
+_ENTRY = Path(__file__).with_name("v6_main.py")
+# run the entry by path without putting its folder (labpanels/demo, which holds a module
+# called platform) on the service's sys.path
+_RUN_ENTRY = ("import runpy, sys; sys.argv[:] = sys.argv[1:]; "
+              "runpy.run_path(sys.argv[0], run_name='__main__')")
 
 
 class LocalService:
@@ -23,6 +33,8 @@ class LocalService:
     TITLE: ClassVar[str] = "service"
     #: its console log's file name in ``folder``
     LOG_NAME: ClassVar[str] = "service.log"
+    #: which service ``v6_main.py`` serves ("server" or "store")
+    KIND: ClassVar[str] = "server"
 
     folder: Path
     host: str
@@ -43,6 +55,32 @@ class LocalService:
     def log_file(self) -> Path:
         """Where the service's own console output goes."""
         return self.folder / self.LOG_NAME
+
+    def launch(self: _Service) -> _Service:
+        """Start the service's process without waiting for it (see :meth:`wait_ready`)."""
+        raise NotImplementedError
+
+    def start(self: _Service, timeout: float = 60.0) -> _Service:
+        """Start the service and wait until ``/api/version`` answers."""
+        self.launch()
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _spawn(self, python: Path, config: Path, env: Mapping[str, str] = ()) -> None:
+        """Run ``v6_main.py`` with ``python`` on ``config``, its XDG folders in ours."""
+        xdg = self.folder / "xdg"
+        self.proc = processes.spawn(
+            [str(python), "-c", _RUN_ENTRY, str(_ENTRY), self.KIND, str(config), self.host,
+             str(self.port)],
+            log=self.log_file, cwd=self.folder,
+            env={"XDG_CONFIG_HOME": str(xdg / "config"), "XDG_DATA_HOME": str(xdg / "data"),
+                 "XDG_CACHE_HOME": str(xdg / "cache"), "XDG_STATE_HOME": str(xdg / "state"),
+                 "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore", **dict(env)},
+        )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until the API answers; raise with the log's tail if the process died."""

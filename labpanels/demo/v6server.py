@@ -24,7 +24,6 @@ SERVER_REQUIREMENTS = [
     f"vantage6-backend-common=={SERVER_VERSION}",
     "websocket-client",
 ]
-_ENTRY = Path(__file__).with_name("v6server_main.py")
 
 
 def server_python() -> Path:
@@ -96,44 +95,20 @@ class V6Server(LocalService):
         path.write_text(json.dumps(config, indent=2))
         return path
 
-    def start(self, timeout: float = 60.0) -> V6Server:
-        """Start the server and wait until ``/api/version`` answers."""
+    def launch(self) -> V6Server:
+        """Start the server's process without waiting for it (see :meth:`wait_ready`)."""
         if self.proc and self.proc.poll() is None:
             return self
         python = server_python()
         if not self.port:
             self.port = processes.free_port(self.host)
         config = self.write_config()
-        xdg = self.folder / "xdg"
-        env = {
-            "XDG_CONFIG_HOME": str(xdg / "config"),
-            "XDG_DATA_HOME": str(xdg / "data"),
-            "XDG_CACHE_HOME": str(xdg / "cache"),
-            "XDG_STATE_HOME": str(xdg / "state"),
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONWARNINGS": "ignore",
-        }
+        env = {}
         if self.bcrypt_rounds:
             env["LABPANELS_V6_BCRYPT_ROUNDS"] = str(self.bcrypt_rounds)
         if self.token_seconds:
             env["LABPANELS_V6_MIN_TOKEN_SECONDS"] = str(min(self.token_seconds, 60))
-        # run the entry by path without putting its folder (labpanels/demo, which holds
-        # a module called platform) on the server's sys.path
-        launch = (
-            "import runpy, sys; sys.argv[:] = sys.argv[1:]; "
-            "runpy.run_path(sys.argv[0], run_name='__main__')"
-        )
-        self.proc = processes.spawn(
-            [str(python), "-c", launch, str(_ENTRY), str(config), self.host, str(self.port)],
-            log=self.log_file,
-            env=env,
-            cwd=self.folder,
-        )
-        try:
-            self.wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
+        self._spawn(python, config, env)
         return self
 
     def kill(self) -> None:

@@ -20,7 +20,6 @@ STORE_REQUIREMENTS = [
     # not declared as a dependency, but imported ("No module named 'vantage6.backend'")
     f"vantage6-backend-common=={SERVER_VERSION}",
 ]
-_ENTRY = Path(__file__).with_name("v6store_main.py")
 
 
 def store_python() -> Path:
@@ -46,6 +45,7 @@ class V6Store(LocalService):
 
     TITLE: ClassVar[str] = "algorithm store"
     LOG_NAME: ClassVar[str] = "store.log"
+    KIND: ClassVar[str] = "store"
 
     def write_config(self) -> Path:
         """Write the store's YAML configuration (JSON is valid YAML); return its path."""
@@ -83,16 +83,6 @@ class V6Store(LocalService):
         path.write_text(json.dumps(config, indent=2))
         return path
 
-    def start(self, timeout: float = 60.0) -> V6Store:
-        """Start the store and wait until ``/api/version`` answers."""
-        self.launch()
-        try:
-            self.wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
     def launch(self) -> V6Store:
         """Start the store's process without waiting for it (see :meth:`wait_ready`):
         it loads while the server starts."""
@@ -103,24 +93,7 @@ class V6Store(LocalService):
             self.port = self._earlier_port() or processes.free_port(self.host)
         config = self.write_config()
         (self.folder / "port").write_text(str(self.port))
-        xdg = self.folder / "xdg"
-        env = {
-            "XDG_CONFIG_HOME": str(xdg / "config"),
-            "XDG_DATA_HOME": str(xdg / "data"),
-            "XDG_CACHE_HOME": str(xdg / "cache"),
-            "XDG_STATE_HOME": str(xdg / "state"),
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONWARNINGS": "ignore",
-        }
-        # run the entry by path without putting labpanels/demo on the store's sys.path
-        launch = (
-            "import runpy, sys; sys.argv[:] = sys.argv[1:]; "
-            "runpy.run_path(sys.argv[0], run_name='__main__')"
-        )
-        self.proc = processes.spawn(
-            [str(python), "-c", launch, str(_ENTRY), str(config), self.host, str(self.port)],
-            log=self.log_file, env=env, cwd=self.folder,
-        )
+        self._spawn(python, config)
         return self
 
     def _earlier_port(self) -> int:

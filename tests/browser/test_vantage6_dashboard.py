@@ -86,11 +86,15 @@ def _submit(nb, builder) -> int:
 def _no_new_task(nb, builder) -> AssertionError:
     """What the kernel and the page show when a Submit click created no task."""
     state = nb.kernel("b = dash.builder\n"
-                      "print(f'actions received: {_clicks}; message: {b.message!r}; '"
-                      "f'sending: {b.sending}')")
+                      "t = (session.last_task or {}).get('id')\n"
+                      "print(f'actions received: {_clicks}; step: {b.step!r}; '"
+                      "f'message: {b.message!r}; not ready: {b.not_ready!r}; '"
+                      "f'sending: {b.sending}; last task: {t}')")
     button = builder.get_by_role("button", name="Submit")
-    return AssertionError(f"no new task after Submit; kernel: {state}; button disabled in "
-                          f"page: {button.is_disabled()}")
+    shown = ("not shown" if not button.count() or not button.is_visible() else
+             "disabled" if button.is_disabled() else "enabled")
+    return AssertionError(f"no new task after Submit; kernel: {state}; Submit in the page: "
+                          f"{shown}")
 
 
 def _row(scope, text: str):
