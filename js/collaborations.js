@@ -5,6 +5,7 @@
 // model in initialize() so every view agrees. Server text is always textContent.
 import { button, el, icon, uniqueId } from "./lib/dom.js";
 import { createGrid, patchRowsFromWire, patchWire, rowsFromWire } from "./lib/grid.js";
+import { listen, showMessage } from "./lib/view.js";
 
 const TABLES = {
   collaborations: { trait: "collaboration_rows", title: "Collaborations", selectable: "single", sortBy: "name" },
@@ -70,37 +71,31 @@ function render({ model, el: host }) {
     summary.textContent = model.get("summary") || "";
     summary.hidden = !model.get("summary");
   }
-  function showMessage() {
-    status.textContent = model.get("message") || "";
-    status.dataset.kind = model.get("message_kind") || "info";
-    status.hidden = !model.get("message");
-  }
   function showCurrent() {
     const current = model.get("current");
     grids.collaborations.setSelected(current === null || current === undefined ? [] : [current]);
   }
 
-  const handlers = [
-    ["change:summary", showSummary],
-    ["change:message", showMessage],
-    ["change:message_kind", showMessage],
-    ["change:current", showCurrent],
-    ["change:columns", () => { for (const name of Object.keys(TABLES)) grids[name].setColumns((model.get("columns") || {})[name] || []); }],
-    ["msg:custom", (msg) => {
+  const handlers = {
+    "change:summary": showSummary,
+    "change:message change:message_kind": () => showMessage(model, status),
+    "change:current": showCurrent,
+    "change:columns": () => { for (const name of Object.keys(TABLES)) grids[name].setColumns((model.get("columns") || {})[name] || []); },
+    "msg:custom": (msg) => {
       if (!msg || msg.type !== "patch") return;
       const name = Object.keys(TABLES).find((n) => TABLES[n].trait === msg.table);
       if (name) grids[name].patchRows(patchRowsFromWire(msg.keys, msg.rows));
-    }],
-  ];
+    },
+  };
   for (const [name, spec] of Object.entries(TABLES)) {
-    handlers.push([`change:${spec.trait}`, () => grids[name].setRows(rowsFromWire(model.get(spec.trait)))]);
+    handlers[`change:${spec.trait}`] = () => grids[name].setRows(rowsFromWire(model.get(spec.trait)));
   }
-  for (const [event, fn] of handlers) model.on(event, fn);
+  const unlisten = listen(model, handlers);
   showSummary();
-  showMessage();
+  showMessage(model, status);
 
   return () => {
-    for (const [event, fn] of handlers) model.off(event, fn);
+    unlisten();
     for (const grid of Object.values(grids)) grid.destroy();
   };
 }

@@ -6,7 +6,8 @@
 // always textContent.
 import { button, el, icon, uniqueId } from "./lib/dom.js";
 import { relativeTime } from "./lib/format.js";
-import { createGrid, patchRowsFromWire, patchWire, rowsFromWire } from "./lib/grid.js";
+import { createGrid, patchWire, rowsFromWire } from "./lib/grid.js";
+import { gridHandlers, listen, showMessage } from "./lib/view.js";
 
 // The lines of the chosen learner's detail: [{ text, error }] (pure, for node tests).
 export function detailLines(learner, failures) {
@@ -98,40 +99,25 @@ function render({ model, el: host }) {
         el("span", { class: "lp-instr-failure-task" }, line.text),
         line.error ? el("span", { class: "lp-instr-failure-error" }, line.error) : null)));
   }
-  function showMessage() {
-    status.textContent = model.get("message") || "";
-    status.dataset.kind = model.get("message_kind") || "info";
-    status.hidden = !model.get("message");
-  }
-
-  const handlers = {
-    "change:rows": () => grid.setRows(rowsFromWire(model.get("rows"))),
-    "change:columns": () => grid.setColumns(model.get("columns")),
+  const unlisten = listen(model, {
+    ...gridHandlers(model, grid),
     "change:selected": () => { grid.setSelected(selectedKeys()); showDetail(); },
     "change:detail": showDetail,
-    "change:sort_by change:sort_desc": () => grid.setSort(model.get("sort_by"), model.get("sort_desc")),
     "change:stuck_only": showStuck,
     "change:summary": showSummary,
     "change:updated_at": showUpdated,
-    "change:message change:message_kind": showMessage,
-    "msg:custom": (msg) => {
-      if (msg && msg.type === "patch" && (!msg.table || msg.table === "rows")) {
-        grid.patchRows(patchRowsFromWire(msg.keys, msg.rows));
-      }
-    },
-  };
-  const each = (f) => Object.entries(handlers).forEach(([events, fn]) => events.split(" ").forEach((e) => f(e, fn)));
-  each((event, fn) => model.on(event, fn));
+    "change:message change:message_kind": () => showMessage(model, status),
+  });
   showSummary();
   showUpdated();
   showStuck();
   showDetail();
-  showMessage();
+  showMessage(model, status);
   const ticker = setInterval(showUpdated, 5000);
 
   return () => {
     clearInterval(ticker);
-    each((event, fn) => model.off(event, fn));
+    unlisten();
     grid.destroy();
   };
 }

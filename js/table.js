@@ -4,7 +4,8 @@
 // view of the table (also one drawn later) shows it; each view then redraws only those
 // rows. Every cell is text (textContent), never HTML.
 import { el, icon, uniqueId } from "./lib/dom.js";
-import { createGrid, patchRowsFromWire, patchWire, rowsFromWire } from "./lib/grid.js";
+import { createGrid, patchWire, rowsFromWire } from "./lib/grid.js";
+import { gridHandlers, listen, showMessage } from "./lib/view.js";
 
 
 function render({ model, el: host }) {
@@ -58,17 +59,9 @@ function render({ model, el: host }) {
     if (event.key === "ArrowDown") { event.preventDefault(); event.stopPropagation(); grid.focus(); }
   });
 
-  function showMessage() {
-    status.textContent = model.get("message") || "";
-    status.dataset.kind = model.get("message_kind") || "info";
-    status.hidden = !model.get("message");
-  }
-
-  const handlers = {
-    "change:rows": () => grid.setRows(rowsFromWire(model.get("rows"))),
-    "change:columns": () => grid.setColumns(model.get("columns")),
+  const unlisten = listen(model, {
+    ...gridHandlers(model, grid),
     "change:selected": () => grid.setSelected(model.get("selected")),
-    "change:sort_by change:sort_desc": () => grid.setSort(model.get("sort_by"), model.get("sort_desc")),
     "change:filter_text": () => {
       if (filter.value !== model.get("filter_text")) filter.value = model.get("filter_text");
       grid.setFilter(model.get("filter_text"));
@@ -79,19 +72,12 @@ function render({ model, el: host }) {
     "change:selectable": () => grid.setOptions({ selectable: model.get("selectable") }),
     "change:label": () => grid.setOptions({ label: model.get("label") }),
     "change:key": () => { grid.setOptions({ key: model.get("key") }); grid.setRows(rowsFromWire(model.get("rows"))); },
-    "change:message change:message_kind": showMessage,
-    "msg:custom": (msg) => {
-      if (msg && msg.type === "patch" && (!msg.table || msg.table === "rows")) {
-        grid.patchRows(patchRowsFromWire(msg.keys, msg.rows));
-      }
-    },
-  };
-  const each = (f) => Object.entries(handlers).forEach(([events, fn]) => events.split(" ").forEach((e) => f(e, fn)));
-  each((event, fn) => model.on(event, fn));
-  showMessage();
+    "change:message change:message_kind": () => showMessage(model, status),
+  });
+  showMessage(model, status);
 
   return () => {
-    each((event, fn) => model.off(event, fn));
+    unlisten();
     grid.destroy();
   };
 }

@@ -3,6 +3,7 @@
 // panel's status line, and a search box that sends what is typed once typing pauses.
 // Text is always set with textContent. Nothing here runs at import time.
 import { el } from "./dom.js";
+import { patchRowsFromWire, rowsFromWire } from "./grid.js";
 
 // act(name, args, buffers): the action message for the panel method `name`.
 export function actions(model) {
@@ -46,4 +47,35 @@ export function searchBox(attrs, onText) {
     if (event.key === "Escape") { input.value = ""; onText(""); }
   });
   return input;
+}
+
+// Register handlers on the model, given as {"change:a change:b": fn, "msg:custom": fn};
+// returns the function that removes them all again (a view's cleanup).
+export function listen(model, handlers) {
+  const each = (f) => Object.entries(handlers)
+    .forEach(([events, fn]) => events.split(" ").forEach((event) => f(event, fn)));
+  each((event, fn) => model.on(event, fn));
+  return () => each((event, fn) => model.off(event, fn));
+}
+
+// Show the panel's `message` in `line`, marked with `message_kind`; hidden while empty.
+export function showMessage(model, line) {
+  line.textContent = model.get("message") || "";
+  line.dataset.kind = model.get("message_kind") || "info";
+  line.hidden = !model.get("message");
+}
+
+// The handlers (for listen) that keep `grid` drawing a table panel's `rows`, `columns`,
+// sort and row patches.
+export function gridHandlers(model, grid) {
+  return {
+    "change:rows": () => grid.setRows(rowsFromWire(model.get("rows"))),
+    "change:columns": () => grid.setColumns(model.get("columns")),
+    "change:sort_by change:sort_desc": () => grid.setSort(model.get("sort_by"), model.get("sort_desc")),
+    "msg:custom": (msg) => {
+      if (msg && msg.type === "patch" && (!msg.table || msg.table === "rows")) {
+        grid.patchRows(patchRowsFromWire(msg.keys, msg.rows));
+      }
+    },
+  };
 }

@@ -17,12 +17,12 @@ from typing import Any
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from ..formatting import plural
-from ..vantage6.session import FAILED, FINISHED
+from ..vantage6.session import FINISHED
 from .assets import asset
 from .base import Panel
 from .common import UNREACHABLE, vantage6_session
 
-__all__ = ["JobProgress", "run_segments", "task_status"]
+__all__ = ["JobProgress", "run_segments"]
 
 
 def _when(value: str | None) -> dt.datetime | None:
@@ -34,18 +34,6 @@ def _when(value: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def task_status(snapshot: dict, task_id: int) -> str:
-    """The task's status; once every run finished, the one its own runs say (the
-    server's task status can lag behind its runs)."""
-    if not snapshot["finished"]:
-        return snapshot["status"] or ""
-    own = [r["status"] for r in snapshot["runs"] if r["task_id"] == task_id]
-    failures = [s for s in own if s in FAILED]
-    if failures:
-        return failures[0] if len(set(failures)) == 1 else "failed"
-    return "completed"
 
 
 def run_segments(runs: list[dict], task_id: int) -> list[dict]:
