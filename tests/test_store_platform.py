@@ -12,6 +12,7 @@ import requests
 from labpanels.demo.published import ALLTYPES, publish
 from labpanels.vantage6 import UserClient, Vantage6Session, catalogue
 from labpanels.vantage6.errors import AlgorithmStoreUnreachable
+from tests.v6_sessions import researcher
 
 pytestmark = pytest.mark.platform
 
@@ -22,11 +23,8 @@ BASICS = "ghcr.io/vantage6/algorithm-basics"
 
 @pytest.fixture(scope="module")
 def session(v6):
-    s = Vantage6Session(v6["url"], live=False)
-    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
-    s.select("PhY-research")
-    yield s
-    s.close()
+    with researcher(v6) as s:
+        yield s
 
 
 def _node(platform, organization: str, collaboration: str):

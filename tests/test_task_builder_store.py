@@ -16,6 +16,7 @@ from labpanels.demo.published import ALLTYPES, publish
 from labpanels.vantage6 import Vantage6Session, catalogue
 from labpanels.widgets import TaskBuilder, Vantage6Dashboard
 from labpanels.widgets.dashboard import TABS
+from tests.v6_sessions import researcher
 
 pytestmark = pytest.mark.platform
 
@@ -24,11 +25,8 @@ BASICS = "ghcr.io/vantage6/algorithm-basics"
 
 @pytest.fixture(scope="module")
 def session(v6):
-    s = Vantage6Session(v6["url"], live=False)
-    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
-    s.select("PhY-research")
-    yield s
-    s.close()
+    with researcher(v6) as s:
+        yield s
 
 
 def _inputs(session, task_id: int) -> dict[int, dict]:

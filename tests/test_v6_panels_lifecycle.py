@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from labpanels.errors import RequestTimeout
-from labpanels.vantage6 import Vantage6Session
 from labpanels.vantage6.errors import TaskOutcomeUnknown
 from labpanels.widgets import (
     JobProgress,
@@ -17,6 +16,7 @@ from labpanels.widgets import (
     Vantage6Dashboard,
 )
 from tests.lifecycle import live_threads, new_threads, observers, open_widgets
+from tests.v6_sessions import researcher
 from tests.waiting import until
 
 pytestmark = pytest.mark.platform
@@ -27,12 +27,8 @@ AVERAGE = "harbor2.vantage6.ai/demo/average"
 @pytest.fixture
 def live(v6):
     """A logged-in session with live events, in PhY-research."""
-    s = Vantage6Session(v6["url"])
-    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
-    s.select("PhY-research")
-    until(lambda: s.live, what="live events")
-    yield s
-    s.close()
+    with researcher(v6, live=True) as s:
+        yield s
 
 
 def _panels(dash):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from labpanels.vantage6 import Vantage6Session
 from labpanels.widgets import TaskBuilder
+from tests.v6_sessions import researcher
 
 pytestmark = pytest.mark.platform
 
@@ -16,11 +16,8 @@ SUMMARY = "harbor2.vantage6.ai/demo/summary"
 
 @pytest.fixture(scope="module")
 def research(v6):
-    s = Vantage6Session(v6["url"], live=False)
-    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
-    s.select("PhY-research")
-    yield s
-    s.close()
+    with researcher(v6) as s:
+        yield s
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from labpanels.vantage6 import Vantage6Session
 from tests.lifecycle import live_threads, new_threads
+from tests.v6_sessions import researcher
 from tests.waiting import until
 
 pytestmark = pytest.mark.platform
@@ -22,12 +23,8 @@ RUN_KEYS = {"id", "task_id", "organization_id", "organization", "node", "status"
 
 @pytest.fixture
 def session(v6):
-    s = Vantage6Session(v6["url"])
-    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
-    s.select("PhY-research")
-    until(lambda: s.live, what="live events")
-    yield s
-    s.close()
+    with researcher(v6, live=True) as s:
+        yield s
 
 
 def _count_requests(session) -> list[str]:

@@ -13,6 +13,7 @@ from labpanels.errors import LabpanelsError
 from labpanels.vantage6 import Vantage6Session
 from labpanels.vantage6.errors import LoginFailed, TaskValidationError
 from labpanels.vantage6.session import SECRET_FIELDS, strip_secrets
+from tests.v6_sessions import researcher
 
 pytestmark = pytest.mark.platform
 
@@ -21,11 +22,8 @@ AVERAGE = "harbor2.vantage6.ai/demo/average"
 
 @pytest.fixture
 def session(v6):
-    s = Vantage6Session(v6["url"], live=False)
-    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
-    s.select("PhY-research")
-    yield s
-    s.close()
+    with researcher(v6) as s:
+        yield s
 
 
 def _requests(session) -> list[str]:

@@ -28,6 +28,7 @@ from labpanels.widgets import (
     TaskList,
     Vantage6Dashboard,
 )
+from tests.v6_sessions import researcher
 from tests.waiting import until as _until
 
 pytestmark = pytest.mark.platform
@@ -39,10 +40,8 @@ EVIL = '<img src=x onerror="window.__pwned=1">'
 @pytest.fixture
 def session(v6):
     """A logged-in session without live events (the panels then poll)."""
-    s = Vantage6Session(v6["url"], live=False)
-    s.login("PhY24-rs1", v6["users"]["PhY24-rs1"]["password"])
-    yield s
-    s.close()
+    with researcher(v6, collaboration=None) as s:
+        yield s
 
 
 @pytest.fixture
