@@ -3,6 +3,10 @@
 Each test scripts the answers per ``(method, path)``: a sequence of :class:`Reply`
 objects (the last one repeats) or a function of the received :class:`Received`
 request. Every request is logged so tests can count attempts.
+
+Fixtures: ``stub`` (a server of the test's own) and ``client`` (an ``HttpClient`` on it,
+fast backoff); import them with
+``from tests.httpstub import stub_fixture, stub_client_fixture  # noqa: F401``.
 """
 
 from __future__ import annotations
@@ -10,11 +14,15 @@ from __future__ import annotations
 import json as jsonlib
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from labpanels.http import HttpClient
 
 
 @dataclass
@@ -187,3 +195,17 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(name="stub")
+def stub_fixture() -> Iterator[StubServer]:
+    server = StubServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="client")
+def stub_client_fixture(stub: StubServer) -> Iterator[HttpClient]:
+    http = HttpClient(stub.url, timeout=3.0, backoff=0.01)
+    yield http
+    http.close()

@@ -39,23 +39,9 @@ from labpanels.pennsieve.session import PennsieveSession
 from labpanels.vantage6 import encryption
 from labpanels.vantage6.tokens import TokenAuth
 from labpanels.widgets.common import friendly
-from tests.httpstub import Reply, StubServer, closed_port
+from tests.httpstub import Reply, StubServer, closed_port, stub_client_fixture, stub_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.timeout(20)
-
-
-@pytest.fixture
-def stub():
-    server = StubServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(stub):
-    http = HttpClient(stub.url, timeout=3.0, backoff=0.01)
-    yield http
-    http.close()
 
 
 def count_connects(monkeypatch, fail_with: Exception | None = None) -> list[str]:

@@ -27,7 +27,14 @@ from labpanels.errors import (
 )
 from labpanels.http import HttpClient
 from labpanels.paging import iter_osparc, iter_pennsieve, iter_vantage6
-from tests.httpstub import Received, Reply, StubServer, closed_port
+from tests.httpstub import (  # noqa: F401 (fixtures)
+    Received,
+    Reply,
+    StubServer,
+    closed_port,
+    stub_client_fixture,
+    stub_fixture,
+)
 
 # a broken retry or paging loop must fail fast, not hang the suite
 pytestmark = pytest.mark.timeout(10)
@@ -36,20 +43,6 @@ HTML_404 = (
     "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
     "<p>The requested URL was not found on the server.</p>\n"
 )
-
-
-@pytest.fixture
-def stub():
-    server = StubServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(stub):
-    http = HttpClient(stub.url, timeout=3.0, backoff=0.01)
-    yield http
-    http.close()
 
 
 def spy_on_session(http: HttpClient) -> list[dict]:

@@ -35,7 +35,11 @@ from labpanels.pennsieve.download import (
 )
 from labpanels.pennsieve.session import path_from_uri
 from tests.emulator_fixture import emulator_fixture  # noqa: F401
-from tests.httpstub import Received, Reply, StubServer
+from tests.httpstub import (
+    Received,
+    Reply,
+    stub_fixture,  # noqa: F401 (fixtures)
+)
 
 pytestmark = pytest.mark.timeout(60)
 T = 20
@@ -319,13 +323,6 @@ def test_interrupted_download_resumes_with_a_range_request(emulator, tmp_path):
     assert target.read_bytes() == emulator_bytes(emulator, 201, 2, path)
     assert not part.exists() and events[-1]["bytes_done"] == target.stat().st_size
     assert_monotonic(events)
-
-
-@pytest.fixture
-def stub():
-    server = StubServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
