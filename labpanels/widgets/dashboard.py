@@ -4,9 +4,9 @@ One anywidget (``js/dashboard.js``) that holds the six panels as widget referenc
 (anywidget's ``WidgetTrait``: ``"anywidget:<model id>"`` on the wire) and draws the tabs
 itself; each panel is drawn by its own view inside them (``host.getWidget``, anywidget
 0.11's composition API, which marimo implements too; the widget manager otherwise). So a
-saved notebook holds about 13 widget models, not the 153 of the ipywidgets layout it
-replaces. Repeating a task in the task list fills the builder and opens its tab.
-Tested in JupyterLab (tests/browser); Notebook 7, voila and marimo not yet.
+saved notebook holds about a dozen widget models, not the 153 of the ipywidgets layout it
+replaced. Repeating a task in the task list fills the builder and opens its tab.
+Tested in JupyterLab, Notebook 7, voila and marimo (tests/browser/test_hosts.py).
 """
 
 from __future__ import annotations
