@@ -143,6 +143,45 @@ def test_builder_preselects_online_organizations_and_flags_offline(v6, session):
     assert set(builder.organizations) == online
 
 
+def test_another_collaboration_clears_the_last_ones_organizations_at_once(v6, session):
+    """While the new collaboration's organizations are read (the worker is busy here), the
+    form offers, checks and sends none of the last one's: it is not ready instead."""
+    session.select("GHT_consortium")
+    builder = TaskBuilder(session)
+    builder.set(image="harbor2.vantage6.ai/demo/average", method="partial_average",
+                kwargs={"column_name": "age"})
+    ght = set(builder.organizations)
+    assert _org_id(v6, "GHT-consortium") in ght and builder.not_ready == ""
+    gate = threading.Event()
+    builder.later(gate.wait, 20)  # the worker is held: the new collaboration is not read yet
+    try:
+        session.select("PhY-research")
+        assert builder.organizations == [] and builder.organization_choices == []
+        waiting = "the organizations of PhY-research are not read yet"
+        assert builder.not_ready == waiting
+        assert builder.dispatch({"type": "action", "name": "review", "args": {}})
+        assert builder.step == "form"  # Review pressed: refused, with the reason
+        assert builder.message == waiting
+    finally:
+        gate.set()
+    builder.join()
+    phy = {_org_id(v6, o) for o in ("CANTABRIA_organization", "LIFELINES_organization",
+                                     "GAZEL_organization", "PhY24-consortium")}
+    assert set(builder.organizations) == phy and builder.not_ready == ""
+    # code that fills the form right after choosing need not wait for the worker
+    held = threading.Event()
+    builder.later(held.wait, 20)
+    try:
+        session.select("GHT_consortium")
+        builder.set(organizations=[_org_id(v6, "GHT-consortium")])
+        assert builder.organizations == [_org_id(v6, "GHT-consortium")]
+    finally:
+        held.set()
+    builder.join()  # the worker's read of GHT_consortium kept that choice
+    assert builder.organizations == [_org_id(v6, "GHT-consortium")]
+    builder.close()
+
+
 def _node_goes(session, builder, org_id: int, status: str) -> None:
     """A node's status changes as the server's live events report it."""
     node_id = next(o["node_id"] for o in builder._orgs if o["id"] == org_id)

@@ -258,6 +258,10 @@ class TaskBuilder(Panel):
         self._thread: threading.Thread | None = None
         self._quiet_until = 0.0
         self._orgs: list[dict] = []  # organizations of the collaboration, with node status
+        # _orgs and _studies belong to the current collaboration: filled by refresh() and
+        # emptied the moment another is chosen, never one while the other happens
+        self._scope_lock = threading.RLock()
+        self._scope_for: int | None = None  # the collaboration they were read for
         self._studies: list[dict] = []  # the collaboration's studies, with organization ids
         self._store_ok = False  # the collaboration's algorithm store was read
         self._auto_name = ""
@@ -282,7 +286,9 @@ class TaskBuilder(Panel):
         self.follow(self, self._changed, ["json_text", "argument_values", "organizations",
                                           "databases", "name", "description"])
         self.follow(self, self._scope_changed, ["organizations", "databases"])
+        # nothing of the last collaboration is offered or sent once another is chosen; its
         # organizations and nodes are requests: read on the panel's worker
+        self.follow(self.session, self._forget_collaboration, ["collaboration", "logged_in"])
         self.follow(self.session, self._collaboration_changed, ["collaboration", "logged_in"],
                     background=True)
         self.follow(self.session, self._nodes_changed, "node_status")
@@ -479,7 +485,15 @@ class TaskBuilder(Panel):
                                  f"{self._scope_name()}; its organizations: "
                                  + ", ".join(f"{o['id']} ({o['name']})" for o in scope))
 
+    def _scope_known(self) -> bool:
+        """The current collaboration's organizations and studies have been read."""
+        collab = self.session.collaboration
+        return bool(collab) and self._scope_for == collab.get("id")
+
     def _check_organizations(self, collab: Mapping[str, Any]) -> list[int]:
+        if not self._scope_known():
+            name = (collab or {}).get("name") or "the collaboration"
+            raise ValueError(f"the organizations of {name} are not read yet")
         organizations = list(self.organizations)
         if not organizations:
             raise ValueError("choose at least one organization")
@@ -697,6 +711,9 @@ class TaskBuilder(Panel):
                 raise ValueError(f"{self.image} has no function {method!r}; its "
                                  f"functions: {', '.join(names)}")
             self.method = method
+        if (study is not False or organizations is not None) and not self._scope_known() and (
+                self.session.logged_in):
+            self.refresh()  # just chosen: read its organizations and studies now
         if study is not False:
             self.study = self._study_id(study)
         if kwargs is not None:
@@ -781,7 +798,7 @@ class TaskBuilder(Panel):
         databases and algorithms again."""
         collab = self.session.collaboration
         if not collab or not self.session.logged_in:
-            self._orgs, self._studies = [], []
+            self._orgs, self._studies, self._scope_for = [], [], None
             with self.hold_sync():  # choices and selection in one message
                 self.organizations = []
                 self.organization_choices = []
@@ -794,16 +811,17 @@ class TaskBuilder(Panel):
         nodes = self.session.nodes(collab)
         studies = self._read_studies(collab)
         labels = self._node_databases(collab)
-        if (self.session.collaboration or {}).get("id") != collab["id"] or self.closed:
-            return  # another collaboration was chosen meanwhile
         by_org = {n["organization_id"]: n for n in nodes}
-        self._orgs = sorted(({"id": o["id"], "name": o["name"] or str(o["id"]),
-                              "node_id": by_org.get(o["id"], {}).get("id"),
-                              "status": by_org[o["id"]]["status"] if o["id"] in by_org
-                              else "no node"} for o in orgs),
-                            key=lambda o: (str(o["name"]).lower(), o["id"]))
-        self._studies = studies
-        with self.hold_sync():
+        with self._scope_lock, self.hold_sync():
+            if (self.session.collaboration or {}).get("id") != collab["id"] or self.closed:
+                return  # another collaboration was chosen meanwhile
+            self._scope_for = collab["id"]
+            self._orgs = sorted(({"id": o["id"], "name": o["name"] or str(o["id"]),
+                                  "node_id": by_org.get(o["id"], {}).get("id"),
+                                  "status": by_org[o["id"]]["status"] if o["id"] in by_org
+                                  else "no node"} for o in orgs),
+                                key=lambda o: (str(o["name"]).lower(), o["id"]))
+            self._studies = studies
             self.study_choices = [dict(s) for s in studies]
             if self.study not in {s["id"] for s in studies}:
                 self._quiet += 1
@@ -824,7 +842,11 @@ class TaskBuilder(Panel):
         else:
             self._on_image()
         self._show_header()
-        self._relabel(self._default_organizations())
+        # a choice made for this collaboration (by code, before this read ended) stays
+        chosen = list(self.organizations)
+        known = {o["id"] for o in self._scope()}
+        self._relabel(chosen if chosen and set(chosen) <= known
+                      else self._default_organizations())
 
     def _read_studies(self, collab: Mapping[str, Any]) -> list[dict]:
         """The collaboration's studies with their organizations (4.x ``/study``)."""
@@ -1245,6 +1267,27 @@ class TaskBuilder(Panel):
     def _set_auto_name(self) -> None:
         self._auto_name = self._new_name()
         self.name = self._auto_name
+
+    def _forget_collaboration(self, _change: Any) -> None:
+        """Another collaboration (or none, or a logout): its organizations and studies are
+        gone from the form at once, so that none of the last one's is shown, checked against
+        or sent while the new one's are read."""
+        with self._scope_lock:
+            if self._scope_for == (self.session.collaboration or {}).get("id") and (
+                    self.session.logged_in):
+                return  # the same one again
+            self._scope_for = None
+            self._orgs, self._studies = [], []
+            with self.hold_sync():
+                self._quiet += 1
+                try:
+                    self.organizations = []
+                    self.organization_choices = []
+                    self.study_choices = []
+                    self.study = None
+                finally:
+                    self._quiet -= 1
+        self._update_code()
 
     def _collaboration_changed(self, _change: Any) -> None:
         if self._form_error or not self.session.logged_in:
