@@ -157,11 +157,11 @@ def test_another_collaboration_clears_the_last_ones_organizations_at_once(v6, se
     try:
         session.select("PhY-research")
         assert builder.organizations == [] and builder.organization_choices == []
-        waiting = "the organizations of PhY-research are not read yet"
+        waiting = "The organizations of PhY-research are not read yet"
         assert builder.not_ready == waiting
         assert builder.dispatch({"type": "action", "name": "review", "args": {}})
         assert builder.step == "form"  # Review pressed: refused, with the reason
-        assert builder.message == waiting
+        assert builder.message.rstrip(".") == waiting
     finally:
         gate.set()
     builder.join()
