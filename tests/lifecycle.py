@@ -38,11 +38,12 @@ def new_threads(before: Collection[threading.Thread], prefix: str = "") -> set[t
 
 
 def until_no_new_threads(before: Collection[threading.Thread], what: str,
-                         timeout: float = 15.0) -> None:
-    """Wait until every thread started since ``before`` has ended (threads of other tests
-    that end meanwhile do not count); fail naming the ones still running."""
+                         timeout: float = 15.0, prefix: str = "") -> None:
+    """Wait until every thread started since ``before`` (whose name starts with
+    ``prefix``) has ended (threads of other tests that end meanwhile do not count); fail
+    naming the ones still running."""
     try:
-        until(lambda: not new_threads(before), timeout, what)
+        until(lambda: not new_threads(before, prefix), timeout, what)
     except AssertionError as exc:
-        left = sorted(t.name for t in new_threads(before))
+        left = sorted(t.name for t in new_threads(before, prefix))
         raise AssertionError(f"{exc}; still running: {left}") from None

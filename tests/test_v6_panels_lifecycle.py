@@ -15,7 +15,13 @@ from labpanels.widgets import (
     TaskBuilder,
     Vantage6Dashboard,
 )
-from tests.lifecycle import live_threads, new_threads, observers, open_widgets
+from tests.lifecycle import (
+    live_threads,
+    new_threads,
+    observers,
+    open_widgets,
+    until_no_new_threads,
+)
 from tests.v6_sessions import researcher
 from tests.waiting import until
 
@@ -74,8 +80,7 @@ def test_closed_dashboards_leave_nothing_behind(live):
     assert observers(live) == watchers
     for dash in dashboards:
         assert all(panel.closed and panel.followed == 0 for panel in _panels(dash))
-    until(lambda: not new_threads(threads, "labpanels-"),
-          what="the panels' threads ended")
+    until_no_new_threads(threads, "the panels' threads ended", prefix="labpanels-")
     until(lambda: open_widgets() == widgets,
           what=f"open widgets back to {widgets} (now {open_widgets()})")
 
