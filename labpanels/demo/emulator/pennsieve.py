@@ -235,16 +235,17 @@ class DiscoverService:
             if tokens and score == 0:
                 continue
             hits.append((ds, score))
+        return self._dataset_page(request, hits, order_by, direction)
+
+    def _dataset_page(self, request: Request, hits: list, order_by: str,
+                      direction: str) -> Response:
+        """One page of (dataset, score) hits in the requested order, as the API sends it."""
         ordered = self._sorted(hits, order_by, direction)
         limit, offset, page = self._page(ordered, request, 10)
-        return JSONResponse(
-            {
-                "limit": limit,
-                "offset": offset,
-                "totalCount": len(ordered),
-                "datasets": [self.dataset_dto(request, d, d.latest) for d in page],
-            }
-        )
+        return JSONResponse({
+            "limit": limit, "offset": offset, "totalCount": len(ordered),
+            "datasets": [self.dataset_dto(request, d, d.latest) for d in page],
+        })
 
     async def list_datasets(self, request: Request) -> Response:
         q = request.query_params
@@ -268,16 +269,7 @@ class DiscoverService:
             if dtype and ds.dataset_type != dtype:
                 continue
             hits.append((ds, 0))
-        ordered = self._sorted(hits, order_by, direction)
-        limit, offset, page = self._page(ordered, request, 10)
-        return JSONResponse(
-            {
-                "limit": limit,
-                "offset": offset,
-                "totalCount": len(ordered),
-                "datasets": [self.dataset_dto(request, d, d.latest) for d in page],
-            }
-        )
+        return self._dataset_page(request, hits, order_by, direction)
 
     async def search_files(self, request: Request) -> Response:
         q = request.query_params
