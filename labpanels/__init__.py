@@ -6,7 +6,13 @@ panels in :mod:`labpanels.widgets`, and the local demo platform in :mod:`labpane
 Heavy modules (pandas, the widgets) load only when first used.
 """
 
+import logging
+
 __version__ = "0.1.0"
+
+# a library's logging stays silent unless the application configures it (without this,
+# Python's last-resort handler prints warnings and tracebacks into the notebook)
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Public classes loaded on first use (PEP 562), so that ``import labpanels`` stays light:
 # name -> "module:attribute". Add a platform by adding a line.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 __all__ = [
     "LabpanelsError",
@@ -31,7 +32,29 @@ __all__ = [
     "ServerError",
     "error_for_status",
     "server_message",
+    "shown_url",
 ]
+
+# query parameters whose values are credentials (signed download links, tokens, keys)
+_SECRET_PARAM = re.compile(r"sig|token|key|secret|password|credential|auth|^x-amz-", re.I)
+
+
+def shown_url(url: str) -> str:
+    """``url`` as a message may show it: without a user name or password, and with the
+    values of query parameters that look like credentials (a signed link's signature, a
+    token, a key) replaced by "…"."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = "&".join(f"{quote(k, safe='')}=" + ("…" if _SECRET_PARAM.search(k) else
+                                                     quote(v, safe=',:/'))
+                         for k, v in pairs)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class LabpanelsError(Exception):
@@ -67,6 +90,7 @@ class ConnectionFailed(NetworkError):
     """The server could not be reached (refused, DNS, TLS, reset, no connection in time)."""
 
     def __init__(self, method: str, url: str, reason: str) -> None:
+        url = shown_url(url)
         super().__init__(method, url, reason, f"{method} {url}: cannot reach the server ({reason})")
 
 
@@ -75,6 +99,7 @@ class RequestTimeout(NetworkError):
     still be working on the request)."""
 
     def __init__(self, method: str, url: str, seconds: float | None) -> None:
+        url = shown_url(url)
         self.seconds = seconds
         within = f"within {seconds:g} s" if seconds else "in time"
         super().__init__(method, url, f"no answer {within}",
@@ -87,6 +112,7 @@ class ApiError(LabpanelsError):
     def __init__(
         self, status: int, method: str, url: str, message: str, body: Any = None
     ) -> None:
+        url = shown_url(url)
         self.status = status
         self.method = method
         self.url = url

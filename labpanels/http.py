@@ -14,6 +14,7 @@ never sent twice.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -32,6 +33,7 @@ from .errors import (
     NetworkError,
     RequestTimeout,
     error_for_status,
+    shown_url,
 )
 
 __all__ = [
@@ -187,7 +189,12 @@ class HttpClient:
         value = (value or "").strip()
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidURL(value, f"not an http(s) URL: {value!r}")
+            raise InvalidURL(shown_url(value), f"not an http(s) URL: {shown_url(value)!r}")
+        if "@" in parts.netloc:
+            address = shown_url(value.split("?", 1)[0].split("#", 1)[0]).rstrip("/")
+            raise InvalidURL(address, "a server URL cannot carry a user name or password (log "
+                             f"in with the session instead); give only the address, e.g. "
+                             f"{address}")
         if "?" in value or "#" in value:
             cut = min(i for i in (value.find("?"), value.find("#")) if i >= 0)
             address = value[:cut].rstrip("/")
@@ -443,4 +450,6 @@ def _is_read_timeout(exc: requests.RequestException) -> bool:
 def _reason(exc: requests.RequestException) -> str:
     text = str(exc.args[0] if exc.args else exc)
     lowered = text.lower().replace("_", " ")
-    return next((known for known in _KNOWN_REASONS if known in lowered), text[:200])
+    known = next((known for known in _KNOWN_REASONS if known in lowered), None)
+    # urllib3's own words name the URL with its query (a signed link's signature): cut it
+    return known or re.sub(r"\?[^\s'\")]*", "?…", text)[:200]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .errors import LabpanelsError, shown_url
 from .http import HttpClient
 
 __all__ = ["iter_vantage6", "iter_pennsieve", "iter_osparc"]
@@ -25,6 +26,9 @@ def iter_vantage6(
     body = http.get(path, params=query)
     followed: set[str] = set()
     while True:
+        if not isinstance(body, Mapping) or not isinstance(body.get("data", []), list):
+            raise LabpanelsError(f"GET {shown_url(http.url(path))}: the answer is not a "
+                                 "vantage6 list (no 'data' list in it)")
         yield from body.get("data", [])
         link = (body.get("links") or {}).get("next")
         if not link or not body.get("data") or link in followed:

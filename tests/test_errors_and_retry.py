@@ -17,6 +17,7 @@ import urllib3
 
 from labpanels import errors
 from labpanels.errors import (
+    ApiError,
     AuthenticationError,
     ConnectionFailed,
     InvalidURL,
@@ -27,6 +28,7 @@ from labpanels.errors import (
     ServerError,
 )
 from labpanels.http import HttpClient
+from labpanels.paging import iter_vantage6
 from labpanels.pennsieve.download import (
     DownloadCancelled,
     DownloadError,
@@ -37,6 +39,7 @@ from labpanels.pennsieve.download import (
 )
 from labpanels.pennsieve.session import PennsieveSession
 from labpanels.vantage6 import encryption
+from labpanels.vantage6.errors import SessionExpired
 from labpanels.vantage6.tokens import TokenAuth
 from labpanels.widgets.common import friendly
 from tests.httpstub import Reply, StubServer, closed_port, stub_client_fixture, stub_fixture  # noqa: F401 (fixtures)
@@ -317,6 +320,42 @@ def test_a_token_renewal_to_a_dead_server_is_a_connection_failure():
     with pytest.raises(ConnectionFailed) as info:
         auth.renew()
     assert info.value.reason == "connection refused"
+
+
+@pytest.mark.parametrize("answer", [Reply(200, body="<html>sign in</html>"),
+                                    Reply(200, json={"token": "not the expected field"})])
+def test_a_token_renewal_answer_without_a_token_means_log_in_again(stub, answer):
+    stub.route("POST", "/api/token/refresh", answer)
+    auth = TokenAuth(HttpClient(stub.url + "/api"), "old-access", "refresh")
+    with pytest.raises(SessionExpired, match="held no token: log in again"):
+        auth.renew()
+    expired = AuthenticationError(401, "GET", stub.url + "/api/task", "expired")
+    assert auth.renew_after_401(expired) is False and auth.access == "old-access"
+
+
+def test_a_vantage6_list_that_is_not_one_is_a_labpanels_error(stub, client):
+    stub.route("GET", "/api/task", Reply(200, body="<html>a login page</html>"))
+    with pytest.raises(LabpanelsError, match="is not a vantage6 list"):
+        list(iter_vantage6(HttpClient(stub.url + "/api"), "task"))
+
+
+def test_errors_never_show_a_password_or_a_signed_links_signature(stub):
+    with pytest.raises(InvalidURL) as info:
+        HttpClient("https://me:s3cret@h.example/api")
+    assert "s3cret" not in str(info.value) and info.value.url == "https://h.example/api"
+    assert "user name or password" in str(info.value)
+    stub.route("GET", "/bucket/a.csv", Reply(403, body="expired"))
+    signed = (stub.url + "/bucket/a.csv?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=abc123"
+              "&response-content-type=text%2Fcsv")
+    with pytest.raises(ApiError) as caught:
+        HttpClient(stub.url).call("GET", signed)
+    for text in (str(caught.value), caught.value.url):
+        assert "abc123" not in text and "AKIA" not in text
+        assert "X-Amz-Signature=…" in text and "response-content-type=text/csv" in text
+    dead = f"http://127.0.0.1:{closed_port()}"
+    with pytest.raises(ConnectionFailed) as lost:
+        HttpClient(dead, backoff=0.01).call("GET", f"{dead}/x.csv?token=t0ps3cret")
+    assert "t0ps3cret" not in str(lost.value) and "t0ps3cret" not in lost.value.reason
 
 
 # -- downloads retry through labpanels.waiting ------------------------------------------

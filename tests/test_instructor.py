@@ -210,3 +210,19 @@ def test_a_failure_is_read_again_until_it_is_final(v6):
     assert [f["error"] for f in roster._failures[9]] == ["boom", "bang"]
     roster._explain(task)  # final: not read again (no answer left to give)
     assert 9 in roster._settled
+
+
+def test_odd_server_data_is_reported_and_the_roster_keeps_following(admin, monkeypatch):
+    roster = ClassRoster(admin, prefix="nobody-has-this-prefix-", poll=0.2)
+    try:
+        until(lambda: roster.reads >= 1, 30, "the first read")
+        real = admin.fetch
+        monkeypatch.setattr(admin, "fetch", lambda *a, **k: {}["missing"])  # a KeyError
+        until(lambda: any("reading the class failed: KeyError" in e for e in roster.errors),
+              10, "the failure reported")
+        reads = roster.reads
+        monkeypatch.setattr(admin, "fetch", real)
+        until(lambda: roster.reads > reads, 10, "reads again once the data is sound")
+        assert roster._thread.is_alive()
+    finally:
+        roster.close()

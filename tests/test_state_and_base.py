@@ -128,6 +128,19 @@ def test_background_failures_become_the_panel_message():
     panel.close()
 
 
+def test_a_bad_message_from_the_view_becomes_the_panel_message():
+    class Listening(Panel):
+        def on_view_message(self, content, buffers):
+            _raise(int(content["value"]))  # a view sent what this cannot take
+
+    panel = Listening()
+    panel._receive(panel, {"type": "mine", "value": None}, [])  # TypeError: no traceback
+    assert panel.message_kind == "error" and "not 'NoneType'" in panel.message
+    panel._receive(panel, {"type": "mine", "value": "4"}, [])
+    assert panel.message == "Value 4 is not allowed"
+    panel.close()
+
+
 def _raise(value: int) -> None:
     raise ValueError(f"value {value} is not allowed")
 

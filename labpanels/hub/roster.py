@@ -227,8 +227,12 @@ class ClassRoster(SessionState):
             self._wake.clear()
             last = time.monotonic()
             if self.session.logged_in:
-                with contextlib.suppress(LabpanelsError):  # reported in last_error
+                try:
                     self.refresh()
+                except LabpanelsError:
+                    pass  # reported in last_error
+                except Exception as exc:  # odd server data: say so, keep following
+                    self._report(f"reading the class failed: {type(exc).__name__}: {exc}")
 
     def wake(self) -> None:
         """Read again soon (as a live event does)."""

@@ -103,6 +103,9 @@ class LiveEvents:
         except socketio.exceptions.ConnectionError as exc:
             log.debug("event connection failed: %s", exc)
             return None
+        except Exception as exc:  # anything else: try again, never end the thread
+            log.debug("event connection failed: %s: %s", type(exc).__name__, exc)
+            return None
 
     def _connect(self) -> None:
         """The first connection (socket.io reconnects by itself only once connected)."""

@@ -255,7 +255,12 @@ class Vantage6Session(SessionState):
                                    on_change=self._token_renewed)
             self.http.session.auth = self._auth
             self.http.on_unauthorized = self._auth.renew_after_401
-            user_id = int(jwt_claims(answer["access_token"])["sub"])
+            try:
+                user_id = int(jwt_claims(answer["access_token"])["sub"])
+            except (KeyError, TypeError, ValueError):
+                raise LabpanelsError(
+                    f"{self.url} is not a vantage6 server: its login token does not name "
+                    "the user") from None
             self.logged_in = True
             user = strip_secrets(self.http.get(f"user/{user_id}"))
             org = strip_secrets(self.http.get(f"organization/{user['organization']['id']}"))
@@ -329,9 +334,14 @@ class Vantage6Session(SessionState):
         from .events import LiveEvents
 
         self._stop_live()
-        self._events = LiveEvents(self.http.origin, lambda: self._auth.access, self._on_event,
+        self._events = LiveEvents(self.http.origin, self._access_token, self._on_event,
                                   on_state=self._on_live_state)
         self._events.start()
+
+    def _access_token(self) -> str:
+        """The current access token ("" once logged out), for the live connection."""
+        auth = self._auth
+        return auth.access if auth is not None else ""
 
     def _stop_live(self) -> None:
         if self._events is not None:

@@ -88,8 +88,13 @@ class TokenAuth(requests.auth.AuthBase):
                     "the session expired and could not be renewed "
                     f"({response.status_code}): log in again"
                 )
-            body = response.json()
-            self._set(body["access_token"], body.get("refresh_token", self.refresh_token))
+            try:
+                body = response.json()
+                access = body["access_token"]
+            except (ValueError, KeyError, TypeError):
+                raise SessionExpired("the session expired and the server's answer to the "
+                                     "renewal held no token: log in again") from None
+            self._set(access, body.get("refresh_token", self.refresh_token))
             self.refresh_count += 1
         if self.on_change:
             self.on_change(self.access)

@@ -345,8 +345,8 @@ class Panel(PanelBase, anywidget.AnyWidget):
             return
         if content.get("type") == "action":
             self.dispatch(content, buffers)
-        else:
-            self.on_view_message(content, list(buffers or ()))
+        else:  # a view's own message: its failure is the panel's message too
+            self.attempt(self.on_view_message, content, list(buffers or ()))
 
     def dispatch(self, content: Mapping[str, Any], buffers: list | None = None) -> bool:
         """Run the action a view sent; True when it was one of :attr:`ACTIONS`."""
