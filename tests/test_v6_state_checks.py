@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from labpanels.errors import LabpanelsError
+from labpanels.errors import InvalidURL, LabpanelsError
 from labpanels.vantage6 import Vantage6Session
 from labpanels.vantage6.errors import LoginFailed, TaskValidationError
 from labpanels.vantage6.session import SECRET_FIELDS, strip_secrets
@@ -169,6 +169,7 @@ def test_no_secret_reaches_traits_records_or_repr(v6, platform):
         assert not keys(shown[:5]) & SECRET_FIELDS
     finally:
         s.close()
-    with_credentials = Vantage6Session(v6["url"].replace("http://", "http://me:pw@"),
-                                       live=False)
-    assert "pw" not in repr(with_credentials)
+    # a URL carrying a user name and password is refused, without repeating the password
+    with pytest.raises(InvalidURL, match="cannot carry a user name or password") as info:
+        Vantage6Session(v6["url"].replace("http://", "http://me:s3cret@"), live=False)
+    assert "s3cret" not in str(info.value) and "s3cret" not in info.value.url

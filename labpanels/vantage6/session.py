@@ -175,10 +175,7 @@ class Vantage6Session(SessionState):
 
     def __repr__(self) -> str:
         who = self.user["username"] if self.user else "not logged in"
-        parts = urlsplit(self.url)
-        url = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""),
-                             query="", fragment="").geturl() if parts.hostname else self.url
-        return f"<Vantage6Session {url} ({who})>"
+        return f"<Vantage6Session {self.url} ({who})>"  # a URL with a password is refused
 
     # -- plumbing ----------------------------------------------------------------
     def describe_error(self, exc: LabpanelsError) -> str:

@@ -349,8 +349,8 @@ class DatasetPicker(PortalPicker, Panel):
         self.tree = FileTree(self._load_folder, page_size=folder_page_size, send=self._send_rows)
         for name in _TREE_TRAITS:
             self._mirror({"name": name, "new": getattr(self.tree, name)})
-        self.tree.observe(self._mirror, names=list(_TREE_TRAITS))
-        self.tree.observe(self._tree_selected, names=["selected"])
+        self.follow(self.tree, self._mirror, list(_TREE_TRAITS))
+        self.follow(self.tree, self._tree_selected, "selected")
         self.follow(session, self._session_dataset, "dataset")
         self.follow(session, self._session_files, "selected_files")
         self.on_close(self.cancel)  # a closed picker's download stops
