@@ -62,6 +62,12 @@ def test_login_panel_unreachable_server_and_bad_url():
     assert panel.status_text.startswith("Cannot reach the server (connection refused)")
     assert not panel.login("someone", "Password-1!", url="not a url")
     assert panel.status_kind == "error" and "http" in panel.status_text
+    typed = "http://me:s3cret@127.0.0.1:9/api"
+    panel.url = typed  # as the view sets it before asking to log in
+    assert panel.url == "http://127.0.0.1:9/api"  # the widget's state keeps no password
+    assert not panel.login("someone", "Password-1!", url=typed)
+    assert "cannot carry a user name or password" in panel.status_text
+    assert "s3cret" not in panel.status_text + panel.url + panel.message
 
 
 def test_login_panel_accepts_the_userclient_facade(v6):

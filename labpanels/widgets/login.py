@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import urlsplit
 
-from traitlets import Bool, Unicode
+from traitlets import Bool, Unicode, validate
 
+from ..errors import shown_url
 from ..vantage6.errors import AccountLocked, LoginFailed, MfaRequired, MfaSetupRequired
 from .assets import asset
 from .base import Panel
@@ -69,6 +71,17 @@ class LoginPanel(Panel):
     def status_kind(self) -> str:
         """The status line's kind: info, ok or error (``message_kind``)."""
         return self.message_kind
+
+    @validate("url")
+    def _url_without_password(self, proposal: Any) -> str:
+        """A user name or password typed into the server URL never stays in the panel's
+        state (nor in a saved notebook); logging in with it says why it is refused."""
+        value = proposal["value"]
+        try:
+            netloc = urlsplit(value).netloc
+        except ValueError:  # half-typed (e.g. "http://[::1"): the login says what is wrong
+            return value
+        return shown_url(value) if "@" in netloc else value
 
     # -- actions (also plain method calls) --------------------------------------------
     def login(self, username: str, password: str, code: str | None = None,
