@@ -27,7 +27,7 @@ from labpanels.errors import (
     RequestTimeout,
     ServerError,
 )
-from labpanels.http import HttpClient
+from labpanels.http import HttpClient, network_error
 from labpanels.paging import iter_vantage6
 from labpanels.pennsieve.download import (
     DownloadCancelled,
@@ -356,6 +356,12 @@ def test_errors_never_show_a_password_or_a_signed_links_signature(stub):
     with pytest.raises(ConnectionFailed) as lost:
         HttpClient(dead, backoff=0.01).call("GET", f"{dead}/x.csv?token=t0ps3cret")
     assert "t0ps3cret" not in str(lost.value) and "t0ps3cret" not in lost.value.reason
+    # a reason in urllib3's own words names the URL with its query: the query is cut
+    odd = requests.ConnectionError("HTTPSConnectionPool(host='b.example', port=443): Max "
+                                   "retries exceeded with url: /a.csv?X-Amz-Signature=abc123 "
+                                   "(Caused by SomethingNew('odd'))")
+    error = network_error(odd, "GET", "https://b.example/a.csv?X-Amz-Signature=abc123", 5.0)
+    assert "abc123" not in str(error) and "/a.csv?… (Caused by SomethingNew" in error.reason
 
 
 # -- downloads retry through labpanels.waiting ------------------------------------------
