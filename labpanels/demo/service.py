@@ -34,7 +34,7 @@ class LocalService:
     #: its console log's file name in ``folder``
     LOG_NAME: ClassVar[str] = "service.log"
     #: which service ``v6_main.py`` serves ("server" or "store")
-    KIND: ClassVar[str] = "server"
+    KIND: ClassVar[str]
 
     folder: Path
     host: str
@@ -70,7 +70,7 @@ class LocalService:
             raise
         return self
 
-    def _spawn(self, python: Path, config: Path, env: Mapping[str, str] = ()) -> None:
+    def _spawn(self, python: Path, config: Path, env: Mapping[str, str] | None = None) -> None:
         """Run ``v6_main.py`` with ``python`` on ``config``, its XDG folders in ours."""
         xdg = self.folder / "xdg"
         self.proc = processes.spawn(
@@ -79,7 +79,7 @@ class LocalService:
             log=self.log_file, cwd=self.folder,
             env={"XDG_CONFIG_HOME": str(xdg / "config"), "XDG_DATA_HOME": str(xdg / "data"),
                  "XDG_CACHE_HOME": str(xdg / "cache"), "XDG_STATE_HOME": str(xdg / "state"),
-                 "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore", **dict(env)},
+                 "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore", **(env or {})},
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:

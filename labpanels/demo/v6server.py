@@ -54,6 +54,7 @@ class V6Server(LocalService):
 
     TITLE: ClassVar[str] = "vantage6 server"
     LOG_NAME: ClassVar[str] = "server.log"
+    KIND: ClassVar[str] = "server"
 
     def write_config(self) -> Path:
         """Write the server's YAML configuration (JSON is valid YAML) and return its path."""

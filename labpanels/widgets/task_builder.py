@@ -798,12 +798,7 @@ class TaskBuilder(Panel):
         databases and algorithms again."""
         collab = self.session.collaboration
         if not collab or not self.session.logged_in:
-            self._orgs, self._studies, self._scope_for = [], [], None
-            with self.hold_sync():  # choices and selection in one message
-                self.organizations = []
-                self.organization_choices = []
-                self.study_choices = []
-                self.study = None
+            self._clear_scope()
             self.header = "Choose a collaboration first"
             self._update_code()
             return
@@ -1276,18 +1271,22 @@ class TaskBuilder(Panel):
             if self._scope_for == (self.session.collaboration or {}).get("id") and (
                     self.session.logged_in):
                 return  # the same one again
+            self._clear_scope()
+        self._update_code()
+
+    def _clear_scope(self) -> None:
+        """No organizations or studies known: none offered, chosen or checked against."""
+        with self._scope_lock, self.hold_sync():  # choices and selection in one message
             self._scope_for = None
             self._orgs, self._studies = [], []
-            with self.hold_sync():
-                self._quiet += 1
-                try:
-                    self.organizations = []
-                    self.organization_choices = []
-                    self.study_choices = []
-                    self.study = None
-                finally:
-                    self._quiet -= 1
-        self._update_code()
+            self._quiet += 1
+            try:
+                self.organizations = []
+                self.organization_choices = []
+                self.study_choices = []
+                self.study = None
+            finally:
+                self._quiet -= 1
 
     def _collaboration_changed(self, _change: Any) -> None:
         if self._form_error or not self.session.logged_in:
